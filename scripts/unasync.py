@@ -50,14 +50,14 @@ PAIRS: tuple[Pair, ...] = (
 #: once across all sources, otherwise ``--check`` fails.
 RULES: tuple[tuple[str, str], ...] = (
     (r"from sqlmodel\.ext\.asyncio\.session import AsyncSession", "from sqlmodel import Session"),
-    (r"from sqlalchemy\.ext\.asyncio import (?=AsyncEngine|AsyncConnection)", "from sqlalchemy import "),
+    (
+        r"from sqlalchemy\.ext\.asyncio import (?=AsyncEngine|AsyncConnection)",
+        "from sqlalchemy import ",
+    ),
     (r"from sqlalchemy\.ext\.asyncio import (?=async_sessionmaker)", "from sqlalchemy.orm import "),
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
-    (r"\basync for\b", "for"),
     (r"\bawait ", ""),
-    (r"\b__aenter__\b", "__enter__"),
-    (r"\b__aexit__\b", "__exit__"),
     (r"\basynccontextmanager\b", "contextmanager"),
     # Async-only identifiers follow one naming convention so that few rules cover them:
     # ``async_x`` -> ``x``, ``x_async_y`` -> ``x_y``, ``AsyncX`` -> ``X``.
@@ -66,7 +66,6 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"\bAsync(?=[A-Z])", ""),
     (r"\ba_transaction\b", "transaction"),
     (r"\ba_sync\b", "sync"),
-    (r"\b_async\b", "_sync"),
     (r"\b_ASYNC_TWIN = True\b", "_ASYNC_TWIN = False"),
 )
 
@@ -82,10 +81,9 @@ def rewrite(text: str, used: set[int]) -> str:
     return text
 
 
-def ruff_format(text: str, filename: Path) -> str:
-    """Format ``text`` with the pinned ruff, as if it lived at ``filename``."""
+def _ruff(args: list[str], text: str, filename: Path) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(filename), "-"],
+        [sys.executable, "-m", "ruff", *args, "--stdin-filename", str(filename), "-"],
         input=text,
         capture_output=True,
         text=True,
@@ -93,8 +91,14 @@ def ruff_format(text: str, filename: Path) -> str:
         check=False,
     )
     if proc.returncode != 0:
-        raise SystemExit(f"ruff format failed on {filename}:\n{proc.stderr}")
+        raise SystemExit(f"ruff {args[0]} failed on {filename}:\n{proc.stderr}")
     return proc.stdout
+
+
+def ruff_format(text: str, filename: Path) -> str:
+    """Sort imports and format ``text`` with the pinned ruff, as if it lived at ``filename``."""
+    text = _ruff(["check", "--select", "I", "--fix", "--exit-zero", "--quiet"], text, filename)
+    return _ruff(["format"], text, filename)
 
 
 def sources(pair: Pair) -> list[tuple[Path, Path]]:

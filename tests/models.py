@@ -1,9 +1,8 @@
 """Models used across the test suite."""
 
-
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
@@ -13,9 +12,9 @@ from sqlmodel import Field, Relationship, SQLModel
 class Team(SQLModel, table=True):
     __tablename__ = "teams"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True)
-    headquarters: Optional[str] = None
+    headquarters: str | None = None
 
     heroes: list["Hero"] = Relationship(back_populates="team")
 
@@ -23,16 +22,16 @@ class Team(SQLModel, table=True):
 class Hero(SQLModel, table=True):
     __tablename__ = "heroes"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
     secret_name: str
-    age: Optional[int] = Field(default=None, index=True)
-    rating: Optional[float] = None
+    age: int | None = Field(default=None, index=True)
+    rating: float | None = None
     active: bool = True
-    born_at: Optional[datetime] = None
-    team_id: Optional[int] = Field(default=None, foreign_key="teams.id")
+    born_at: datetime | None = None
+    team_id: int | None = Field(default=None, foreign_key="teams.id")
 
-    team: Optional[Team] = Relationship(back_populates="heroes")
+    team: Team | None = Relationship(back_populates="heroes")
 
 
 class Item(SQLModel, table=True):
@@ -41,12 +40,12 @@ class Item(SQLModel, table=True):
     __tablename__ = "items"
     __table_args__ = (UniqueConstraint("code", name="uq_items_code"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str
     label: str = ""
     price: float = 0.0
-    attrs: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
-    seen_at: Optional[datetime] = None
+    attrs: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    seen_at: datetime | None = None
 
 
 class Ledger(SQLModel, table=True):
@@ -56,8 +55,8 @@ class Ledger(SQLModel, table=True):
 
     code: str = Field(primary_key=True)
     amount: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(12, 2)))
-    ref: Optional[UUID] = None
-    note: Optional[str] = None
+    ref: UUID | None = None
+    note: str | None = None
 
 
 class Note(SQLModel, table=True):
@@ -65,8 +64,8 @@ class Note(SQLModel, table=True):
 
     __tablename__ = "notes"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     body: str
-    is_deleted: Optional[bool] = Field(default=False)
-    deleted_at: Optional[datetime] = None
-    deleted_by: Optional[str] = Field(default=None, max_length=100)
+    is_deleted: bool | None = Field(default=False)
+    deleted_at: datetime | None = None
+    deleted_by: str | None = Field(default=None, max_length=100)

@@ -1,0 +1,169 @@
+"""sqlmodel-crud-utilities: sync and async CRUD helpers for SQLModel.
+
+The sync helpers are importable from the package root (``get_row``, ...); their
+async twins carry an ``a_`` prefix (``a_get_row``, ...) and are loaded on first
+use, so importing the package needs neither greenlet nor an event loop.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sqlmodel_crud_utils.config import DBConfig
+from sqlmodel_crud_utils.engine import (
+    create_async_engine_from_config,
+    create_async_pooled_engine,
+    create_engine_from_config,
+    create_pooled_engine,
+)
+from sqlmodel_crud_utils.exceptions import (
+    BulkOperationError,
+    CheckConstraintError,
+    ConcurrencyError,
+    DatabaseConnectionError,
+    DuplicateKeyError,
+    ForeignKeyError,
+    IntegrityError,
+    MultipleRecordsError,
+    NotNullError,
+    QueryExecutionError,
+    RecordNotFoundError,
+    RetryableError,
+    SchemaError,
+    SQLModelCRUDError,
+    TransactionError,
+    ValidationError,
+)
+from sqlmodel_crud_utils.log import use_loguru
+from sqlmodel_crud_utils.results import AllRowsFailed, ResultList
+from sqlmodel_crud_utils.session import get_session, session_dependency, session_scope
+from sqlmodel_crud_utils.sync import (
+    bulk_update_rows,
+    bulk_upsert_mappings,
+    delete_row,
+    delete_rows_within_id_list,
+    get_change_history,
+    get_one_or_create,
+    get_result_from_query,
+    get_row,
+    get_rows,
+    get_rows_within_id_list,
+    insert_data_rows,
+    update_row,
+    write_row,
+)
+from sqlmodel_crud_utils.tracking import HISTORY_METADATA
+from sqlmodel_crud_utils.transactions import transaction
+
+__version__ = "0.5.0"
+
+#: The CRUD helpers that exist in both twins (``name`` sync, ``a_name`` async).
+TWIN_HELPERS: tuple[str, ...] = (
+    "bulk_update_rows",
+    "bulk_upsert_mappings",
+    "delete_row",
+    "delete_rows_within_id_list",
+    "get_change_history",
+    "get_one_or_create",
+    "get_result_from_query",
+    "get_row",
+    "get_rows",
+    "get_rows_within_id_list",
+    "insert_data_rows",
+    "update_row",
+    "write_row",
+)
+
+#: Async names resolved on first access: name -> (module, attribute).  The async
+#: session helpers need SQLAlchemy's asyncio extension (and greenlet), so they are
+#: importable by name but kept out of ``__all__``: a star import stays greenlet-free.
+_LAZY: dict[str, tuple[str, str]] = {
+    **{f"a_{name}": ("sqlmodel_crud_utils.a_sync", name) for name in TWIN_HELPERS},
+    "a_transaction": ("sqlmodel_crud_utils.transactions", "a_transaction"),
+    "async_session_scope": ("sqlmodel_crud_utils.session", "async_session_scope"),
+    "async_session_dependency": ("sqlmodel_crud_utils.session", "async_session_dependency"),
+    "get_async_session": ("sqlmodel_crud_utils.session", "get_async_session"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'sqlmodel_crud_utils' has no attribute {name!r}")
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "__version__",
+    # sync helpers
+    "bulk_update_rows",
+    "bulk_upsert_mappings",
+    "delete_row",
+    "delete_rows_within_id_list",
+    "get_change_history",
+    "get_one_or_create",
+    "get_result_from_query",
+    "get_row",
+    "get_rows",
+    "get_rows_within_id_list",
+    "insert_data_rows",
+    "update_row",
+    "write_row",
+    # async helpers
+    "a_bulk_update_rows",
+    "a_bulk_upsert_mappings",
+    "a_delete_row",
+    "a_delete_rows_within_id_list",
+    "a_get_change_history",
+    "a_get_one_or_create",
+    "a_get_result_from_query",
+    "a_get_row",
+    "a_get_rows",
+    "a_get_rows_within_id_list",
+    "a_insert_data_rows",
+    "a_update_row",
+    "a_write_row",
+    # exceptions
+    "SQLModelCRUDError",
+    "RecordNotFoundError",
+    "MultipleRecordsError",
+    "ValidationError",
+    "BulkOperationError",
+    "TransactionError",
+    "DatabaseConnectionError",
+    "QueryExecutionError",
+    "IntegrityError",
+    "DuplicateKeyError",
+    "ForeignKeyError",
+    "NotNullError",
+    "CheckConstraintError",
+    "RetryableError",
+    "SchemaError",
+    "ConcurrencyError",
+    # transactions
+    "transaction",
+    "a_transaction",
+    # tracking
+    "HISTORY_METADATA",
+    # results
+    "AllRowsFailed",
+    "ResultList",
+    # foundation
+    "DBConfig",
+    "create_engine_from_config",
+    "create_async_engine_from_config",
+    "create_pooled_engine",
+    "create_async_pooled_engine",
+    "session_scope",
+    "session_dependency",
+    "get_session",
+    # logging
+    "use_loguru",
+]

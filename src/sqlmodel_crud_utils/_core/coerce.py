@@ -1,0 +1,133 @@
+"""Conversion of string input to a column's Python type.
+
+Query strings, path parameters and CSV files deliver text.  PostgreSQL drivers
+reject ``'7'`` for an integer column, and comparing text with numbers gives
+wrong answers on SQLite, so string values are converted by the column's type
+before they are bound.  Text columns never convert; values that do not parse
+are passed through unchanged (the database then reports the mismatch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Column
+from sqlalchemy.sql.elements import ColumnElement
+
+_INT = re.compile(r"^[+-]?\d+$")
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+_BOOL_WORDS = dict.fromkeys(TRUE_WORDS, True) | dict.fromkeys(FALSE_WORDS, False)
+
+
+def parse_bool(value: Any) -> bool | None:
+    """Read ``value`` as a boolean word, or return ``None`` when it is not one."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return bool(value)
+    if isinstance(value, str):
+        return _BOOL_WORDS.get(value.strip().lower())
+    return None
+
+
+def python_type(column: Any) -> type | None:
+    """Return the Python type a column holds, or ``None`` when unknown."""
+    col_type = getattr(column, "type", None)
+    for candidate in (col_type, getattr(col_type, "impl_instance", None)):
+        if candidate is None:
+            continue
+        try:
+            found = candidate.python_type
+        except (NotImplementedError, AttributeError):
+            continue
+        if isinstance(found, type) and found is not object:
+            return found
+    return None
+
+
+def stores_naive(column: Any) -> bool:
+    """Whether a datetime column stores values without a UTC offset."""
+    col_type = getattr(column, "type", None)
+    return getattr(col_type, "timezone", False) is False
+
+
+def _parse_datetime(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        from dateutil import parser as date_parser
+
+        try:
+            value = date_parser.parse(text)
+        except (ValueError, OverflowError):
+            return None
+    return value
+
+
+def _to_datetime(text: str, column: Any) -> Any:
+    value = _parse_datetime(text)
+    if value is None:
+        return text
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    if stores_naive(column):
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _to_date(text: str) -> Any:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        value = _parse_datetime(text)
+        return value.date() if value is not None else text
+
+
+def coerce_value(column: Column[Any] | ColumnElement[Any] | Any, value: Any) -> Any:
+    """Convert a string ``value`` to the Python type of ``column``.
+
+    Only ``str`` values are converted; text columns never.  Integers accept an
+    optional sign; booleans accept ``true/false/1/0/yes/no/on/off``; naive
+    datetime text is taken as UTC and made aware (or bound as naive UTC for
+    columns that store naive values).  Anything that does not parse is
+    returned unchanged.
+
+    Args:
+        column: The column (or column expression) the value is compared with.
+        value: The value to convert.
+
+    Returns:
+        The converted value, or ``value`` itself.
+    """
+    if not isinstance(value, str):
+        return value
+    target = python_type(column)
+    if target is None or issubclass(target, (str, bytes)):
+        return value
+    text = value.strip()
+    try:
+        if target is bool:
+            parsed = parse_bool(text)
+            return value if parsed is None else parsed
+        if issubclass(target, int):
+            return int(text) if _INT.match(text) else value
+        if issubclass(target, float):
+            return float(text)
+        if issubclass(target, Decimal):
+            return Decimal(text)
+        if issubclass(target, uuid.UUID):
+            return uuid.UUID(text)
+        if issubclass(target, dt.datetime):
+            return _to_datetime(text, column)
+        if issubclass(target, dt.date):
+            return _to_date(text)
+        if issubclass(target, dt.time):
+            return dt.time.fromisoformat(text)
+    except (ValueError, InvalidOperation, TypeError):
+        return value
+    return value

@@ -1,0 +1,921 @@
+# This file is generated from src/sqlmodel_crud_utils/a_sync.py by scripts/unasync.py. Do not edit it by hand.
+"""CRUD helpers for SQLModel sessions.
+
+Every helper takes the caller's session.  Outside a ``transaction()`` block a
+write helper commits its own work; inside one it joins the block under a
+SAVEPOINT of its own and only flushes, so the whole block commits or rolls
+back as one.  Objects returned by write helpers stay readable after the
+commit, without further I/O and after the session closes.
+
+Module attributes read at call time (patch them to change behaviour):
+``logger`` (what the helpers log through), ``upsert`` (the insert construct
+of ``bulk_upsert_mappings``) and ``soft_delete_timestamp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import MultipleResultsFound
+from sqlalchemy.orm import selectinload
+from sqlmodel import SQLModel, select
+
+from sqlmodel_crud_utils import utils
+from sqlmodel_crud_utils._core.dialects import rows_per_statement, session_dialect_name
+from sqlmodel_crud_utils._core.errors import translate_error
+from sqlmodel_crud_utils._core.filters import (
+    build_filters,
+    column_attribute,
+    loader_options,
+    merge_filter_sources,
+    order_by_clauses,
+    strict_loader_options,
+    text_match,
+    writable_keys,
+)
+from sqlmodel_crud_utils._core.state import (
+    Snapshot,
+    in_block,
+    restore,
+    snapshot,
+    unloaded_columns,
+)
+from sqlmodel_crud_utils._core.statements import (
+    ON_CONFLICT_MODES,
+    choose_upsert_dialect,
+    coerce_id,
+    key_of,
+    legacy_upsert_statement,
+    order_like_payload,
+    primary_key_where,
+    select_by_keys,
+    upsert_statement,
+)
+from sqlmodel_crud_utils.exceptions import (
+    BulkOperationError,
+    RecordNotFoundError,
+    SQLModelCRUDError,
+)
+from sqlmodel_crud_utils.log import current_logger
+from sqlmodel_crud_utils.results import AllRowsFailed, ResultList
+from sqlmodel_crud_utils.tracking import history_dicts, history_select
+from sqlmodel_crud_utils.utils import (
+    check_chunk_size,
+    chunked,
+    default_upsert,
+    materialise,
+    validate_primary_key_field,
+    validate_soft_delete_args,
+    validate_update_columns,
+    validate_upsert_payload,
+    validate_upsert_update_columns,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+#: The logger the helpers of this module log through (looked up at call time).
+logger: Any = current_logger()
+
+#: Insert construct used by ``bulk_upsert_mappings``.  The default chooses the
+#: statement from the session's dialect (or ``SQL_DIALECT``); rebind it to a
+#: construct such as ``sqlalchemy.dialects.postgresql.insert`` to force one.
+upsert: Any = default_upsert
+
+#: Whether this is the async twin: upstream's async ``get_rows_within_id_list``
+#: reported ``True`` even for an empty result, the sync one ``False``; both kept.
+_ASYNC_TWIN = False
+
+#: Zero-argument callable giving the soft-delete timestamp (aware UTC now).
+soft_delete_timestamp: Any = utils.soft_delete_timestamp
+
+__all__ = [
+    "bulk_update_rows",
+    "bulk_upsert_mappings",
+    "delete_row",
+    "delete_rows_within_id_list",
+    "get_change_history",
+    "get_one_or_create",
+    "get_result_from_query",
+    "get_row",
+    "get_rows",
+    "get_rows_within_id_list",
+    "insert_data_rows",
+    "logger",
+    "soft_delete_timestamp",
+    "update_row",
+    "upsert",
+    "write_row",
+]
+
+
+# --------------------------------------------------------------------------- #
+# Session plumbing shared by the helpers
+# --------------------------------------------------------------------------- #
+
+
+def _rollback(session: Session) -> None:
+    """Roll the whole session back; a failing rollback is logged, not raised."""
+    try:
+        session.rollback()
+    except Exception as exc:
+        logger.error(f"Rollback failed: {exc!r}")
+
+
+def _after_read_error(session: Session) -> None:
+    """Leave the session usable after a failed read (reads in a block never roll back)."""
+    if not in_block(session):
+        _rollback(session)
+
+
+def _commit_keeping(session: Session, objects: Sequence[Any]) -> None:
+    """Commit while keeping ``objects`` readable without I/O afterwards."""
+    session.flush()
+    for obj in objects:
+        missing = unloaded_columns(obj)
+        if missing:
+            session.refresh(obj, attribute_names=missing)
+    taken = snapshot(objects)
+    session.commit()
+    restore(taken)
+
+
+@contextmanager
+def _write_unit(session: Session, objects: Sequence[Any] = ()) -> Iterator[None]:
+    """Run one write: in a block under its own SAVEPOINT (flush only), else committed."""
+    if in_block(session):
+        with session.begin_nested():
+            yield
+            session.flush()
+    else:
+        yield
+        _commit_keeping(session, objects)
+
+
+def _undo_write(session: Session) -> None:
+    """After a failed write outside a block, roll everything back.
+
+    Inside a block the failed write's SAVEPOINT is already rolled back.
+    """
+    if not in_block(session):
+        _rollback(session)
+
+
+def _failure(exc: BaseException) -> SQLModelCRUDError:
+    """The typed error ``raise_on_error=True`` raises for a database failure."""
+    return translate_error(exc)
+
+
+def _bulk_failure(exc: Exception, total: int) -> BulkOperationError:
+    return BulkOperationError(total=total, failed=total, errors=[exc], successful=[])
+
+
+# --------------------------------------------------------------------------- #
+# Reads
+# --------------------------------------------------------------------------- #
+
+
+def get_result_from_query(query: Any, session: Session, *, raise_on_error: bool = False) -> Any:
+    """Run a select and return its single row, the first of several, or ``None``.
+
+    Args:
+        query: A ``select()`` statement.
+        session: The session to run it on.
+        raise_on_error: Raise the package's typed error instead of the
+            original one when the database fails.
+
+    Returns:
+        The row (not a tuple), the first row when several match, or ``None``.
+    """
+    try:
+        try:
+            return (session.exec(query)).one_or_none()
+        except MultipleResultsFound:
+            return (session.exec(query)).first()
+    except Exception as exc:
+        _after_read_error(session)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+
+
+def get_row(
+    id_str: str | int,
+    session_inst: Session,
+    model: type[ModelT],
+    selectin: bool = False,
+    select_in_keys: list[str] | None = None,
+    lazy: bool = False,
+    lazy_load_keys: list[str] | None = None,
+    pk_field: str = "id",
+    use_cache: bool = False,
+    cache_ttl: float | None = None,
+    *,
+    raise_on_error: bool = False,
+) -> tuple[bool, ModelT | None]:
+    """Fetch one row by primary key.
+
+    Args:
+        id_str: The key value; a string is converted to the column's type.
+        session_inst: The session to read with.
+        model: The model class.
+        selectin: Load ``select_in_keys`` relationships with ``selectinload``.
+        select_in_keys: Relationship names (a plain string is one name).
+        lazy: Load ``lazy_load_keys`` relationships with ``lazyload``.
+        lazy_load_keys: Relationship names (a plain string is one name).
+        pk_field: The key column's attribute name.
+        use_cache: Accepted for compatibility; the read cache is configured
+            with ``configure_cache``.
+        cache_ttl: Time-to-live of a cached entry, in seconds.
+        raise_on_error: Raise ``RecordNotFoundError`` when no row matches and
+            typed errors on database failures.
+
+    Returns:
+        ``(True, row)`` or ``(False, None)``.
+
+    Raises:
+        AttributeError: ``pk_field`` or a loader name is not an attribute of
+            ``model`` (the error lists the valid columns).
+    """
+    column_attribute(model, pk_field)
+    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
+    if selectin:
+        stmt = stmt.options(*strict_loader_options(model, select_in_keys, "selectin"))
+    if lazy:
+        stmt = stmt.options(*strict_loader_options(model, lazy_load_keys, "lazy"))
+    try:
+        row = (session_inst.exec(stmt)).one_or_none()
+    except Exception as exc:
+        _after_read_error(session_inst)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+    if row is None:
+        if raise_on_error:
+            raise RecordNotFoundError(model, id_str, pk_field)
+        return False, None
+    return True, row
+
+
+def get_rows(
+    session_inst: Session,
+    model: type[ModelT],
+    selectin: bool = False,
+    select_in_keys: list[str] | None = None,
+    lazy: bool = False,
+    lazy_load_keys: list[str] | None = None,
+    page_size: int | None = 100,
+    page: int = 1,
+    text_field: str | None = None,
+    stmnt: Any = None,
+    use_cache: bool = False,
+    cache_ttl: float | None = None,
+    *,
+    raise_on_error: bool = False,
+    filters: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> tuple[bool, list[Any]]:
+    """Read a filtered, sorted page of rows.
+
+    Filter keys (as keywords or in ``filters=``): ``col=v`` (equality,
+    ``None`` is ``IS NULL``), and ``col__<op>=v`` with ``op`` one of ``gte gt
+    lte lt like ilike in not_in ne isnull startswith endswith between``.
+    String values are converted to the column's type.  ``sort_field`` and
+    ``sort_desc`` sort; the primary key is appended for stable pages.
+
+    Args:
+        session_inst: The session to read with.
+        model: The model class.
+        selectin: Load ``select_in_keys`` relationships with ``selectinload``.
+        select_in_keys: Relationship names; unknown names are skipped with a warning.
+        lazy: Load ``lazy_load_keys`` relationships with ``lazyload``.
+        lazy_load_keys: Relationship names; unknown names are skipped with a warning.
+        page_size: Rows per page; ``None`` or a negative number reads every row.
+        page: 1-based page number (values below 1 act as 1).
+        text_field: Column searched with full-text ``MATCH`` for the value
+            given under the same key.
+        stmnt: A ready statement, executed as given (all other options ignored).
+        use_cache: Accepted for compatibility; see ``configure_cache``.
+        cache_ttl: Time-to-live of a cached entry, in seconds.
+        raise_on_error: Raise ``ValidationError`` for unusable ``__in``
+            values and typed errors on database failures.
+        filters: Filters as a mapping (keys never clash with parameter names).
+        **kwargs: Filters and the ``sort_field`` / ``sort_desc`` controls.
+
+    Returns:
+        ``(True, rows)`` or ``(False, [])``.
+
+    Raises:
+        AttributeError: an unknown column before an operator or as ``sort_field``.
+        sqlalchemy.exc.InvalidRequestError: an unknown filter key.
+        ValueError: a key given both as keyword and in ``filters``.
+    """
+    if stmnt is None:
+        criteria = merge_filter_sources(kwargs, filters)
+        sort_field = criteria.pop("sort_field", None)
+        sort_desc = criteria.pop("sort_desc", False)
+        text_value = criteria.pop(text_field, None) if text_field else None
+        plan = build_filters(model, criteria, strict=raise_on_error)
+        for message in plan.warnings:
+            logger.warning(message)
+        stmnt = select(model).where(*plan.clauses)
+        if plan.by_attribute:
+            stmnt = stmnt.filter_by(**plan.by_attribute)
+        if text_field and text_value is not None:
+            stmnt = stmnt.where(text_match(model, text_field, text_value))
+        for kind, active, names in (
+            ("selectin", selectin, select_in_keys),
+            ("lazy", lazy, lazy_load_keys),
+        ):
+            if active:
+                options, warnings = loader_options(model, names, kind)
+                for message in warnings:
+                    logger.warning(message)
+                stmnt = stmnt.options(*options)
+        stmnt = stmnt.order_by(*order_by_clauses(model, sort_field, sort_desc))
+        if page_size is not None and page_size >= 0:
+            stmnt = stmnt.offset(max(0, (page - 1) * page_size)).limit(page_size)
+    try:
+        rows = list((session_inst.exec(stmnt)).all())
+    except Exception as exc:
+        _after_read_error(session_inst)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+    return len(rows) > 0, rows
+
+
+def get_rows_within_id_list(
+    id_str_list: Iterable[str | int],
+    session_inst: Session,
+    model: type[ModelT],
+    pk_field: str = "id",
+    *,
+    raise_on_error: bool = False,
+) -> tuple[bool, ResultList[ModelT]]:
+    """Read the rows whose ``pk_field`` is in ``id_str_list`` (no particular order).
+
+    Args:
+        id_str_list: Key values (any iterable); strings are converted to the
+            column's type; long lists are read in chunks under the driver's
+            bind-parameter limit.
+        session_inst: The session to read with.
+        model: The model class.
+        pk_field: The key column's attribute name.
+        raise_on_error: Raise typed errors on database failures.
+
+    Returns:
+        ``(found, rows)`` where ``rows`` is a reusable :class:`ResultList`.
+        The async twin reports ``True`` even when nothing matches (as before).
+    """
+    column = column_attribute(model, pk_field)
+    ids = [coerce_id(model, pk_field, value) for value in id_str_list]
+    rows: ResultList[ModelT] = ResultList()
+    size = rows_per_statement(1, session_dialect_name(session_inst, model))
+    try:
+        for chunk in chunked(ids, size):
+            result = session_inst.exec(select(model).where(column.in_(list(chunk))))
+            rows.extend(result.all())
+    except Exception as exc:
+        _after_read_error(session_inst)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+    return (True if _ASYNC_TWIN else len(rows) > 0), rows
+
+
+def get_change_history(
+    session_inst: Session,
+    model: type[SQLModel],
+    id_str: int | str,
+    *,
+    raise_on_error: bool = False,
+) -> tuple[bool, list[dict[str, Any]]]:
+    """Read the recorded changes of one row, oldest first.
+
+    Args:
+        session_inst: The session to read with.
+        model: The tracked model class.
+        id_str: The row's primary-key value (tuples for composite keys).
+        raise_on_error: Raise a typed error instead of returning ``(False, [])``.
+
+    Returns:
+        ``(True, [dict, ...])`` (possibly empty) or ``(False, [])`` on failure.
+    """
+    stmt = history_select(model, id_str)
+    try:
+        if in_block(session_inst):
+            with session_inst.begin_nested():
+                conn = session_inst.connection(bind_arguments={"mapper": model})
+                rows = (conn.execute(stmt)).all()
+        else:
+            conn = session_inst.connection(bind_arguments={"mapper": model})
+            rows = (conn.execute(stmt)).all()
+    except Exception as exc:
+        logger.error(f"get_change_history failed for {model.__name__} {id_str!r}: {exc!r}")
+        _undo_write(session_inst)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        return False, []
+    return True, history_dicts(rows)
+
+
+# --------------------------------------------------------------------------- #
+# Single-row writes
+# --------------------------------------------------------------------------- #
+
+
+def get_one_or_create(
+    session_inst: Session,
+    model: type[ModelT],
+    create_method_kwargs: dict[str, Any] | None = None,
+    selectin: bool = False,
+    select_in_key: str | None = None,
+    *,
+    raise_on_error: bool = False,
+    **kwargs: Any,
+) -> tuple[ModelT, bool]:
+    """Return the row matching ``kwargs``, creating it when there is none.
+
+    Note the flag: ``True`` means the row already **existed**, ``False`` that
+    it was created (upstream's convention, kept).  A concurrent creator that
+    wins the race on a unique constraint is detected and its row returned.
+
+    Args:
+        session_inst: The session to use.
+        model: The model class.
+        create_method_kwargs: Extra attributes for a new row (they win over
+            ``kwargs``).
+        selectin: Reload a found row with ``select_in_key`` eagerly loaded.
+        select_in_key: One relationship name.
+        raise_on_error: Raise typed errors on database failures.
+        **kwargs: Equality filters that identify the row.
+
+    Returns:
+        ``(row, existed)``.
+    """
+    query = select(model).filter_by(**kwargs)
+    found = get_result_from_query(query, session_inst, raise_on_error=raise_on_error)
+    if found is not None:
+        if selectin and select_in_key:
+            query = query.options(selectinload(getattr(model, select_in_key)))
+            found = get_result_from_query(query, session_inst, raise_on_error=raise_on_error)
+        return found, True
+    created = model()
+    for source in (kwargs, create_method_kwargs or {}):
+        for key, value in source.items():
+            setattr(created, key, value)
+    try:
+        with _write_unit(session_inst, [created]):
+            session_inst.add(created)
+    except Exception as exc:
+        _undo_write(session_inst)
+        winner = get_result_from_query(query, session_inst, raise_on_error=raise_on_error)
+        if winner is not None:
+            return winner, True
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+    return created, False
+
+
+def write_row(
+    data_row: ModelT, session_inst: Session, *, raise_on_error: bool = False
+) -> tuple[bool, ModelT | None]:
+    """Insert (or save) one model instance.
+
+    Args:
+        data_row: The instance to save.
+        session_inst: The session to use.
+        raise_on_error: Raise a typed error (for example
+            ``DuplicateKeyError``) instead of returning ``(False, None)``.
+
+    Returns:
+        ``(True, data_row)`` with the row's values loaded, or ``(False, None)``.
+    """
+    try:
+        with _write_unit(session_inst, [data_row]):
+            session_inst.add(data_row)
+    except Exception as exc:
+        _undo_write(session_inst)
+        logger.error(f"write_row failed for {type(data_row).__name__}: {exc!r}")
+        if raise_on_error:
+            raise _failure(exc) from exc
+        return False, None
+    return True, data_row
+
+
+def insert_data_rows(
+    data_rows: Iterable[ModelT], session_inst: Session, *, raise_on_error: bool = False
+) -> tuple[Any, Any]:
+    """Insert many instances at once, falling back to one by one on failure.
+
+    A non-list iterable (a generator, say) is read into a list first, so no
+    row is lost when the fallback runs.
+
+    Args:
+        data_rows: The instances to save.
+        session_inst: The session to use.
+        raise_on_error: Raise ``BulkOperationError`` when rows fail after the
+            fallback (the saved rows stay saved).
+
+    Returns:
+        ``(True, data_rows)`` when all are saved in one go;
+        ``(True, {"success": [...], "failed": [...]})`` when some are saved;
+        ``(AllRowsFailed(), {"success": [], "failed": [...]})`` when none is
+        (that flag equals ``(False,)`` and is falsy).
+    """
+    rows = materialise(data_rows)
+    try:
+        with _write_unit(session_inst, rows):
+            session_inst.add_all(rows)
+    except Exception as exc:
+        logger.error(f"insert_data_rows bulk insert failed: {exc!r}")
+        logger.info("insert_data_rows: inserting rows one by one")
+        _undo_write(session_inst)
+    else:
+        return True, rows
+    saved: list[ModelT] = []
+    failed: list[ModelT] = []
+    errors: list[str | Exception] = []
+    kept: Snapshot = []
+    for row in rows:
+        try:
+            with _write_unit(session_inst, [row]):
+                session_inst.add(row)
+        except Exception as exc:
+            _undo_write(session_inst)
+            logger.error(f"insert_data_rows failed for a {type(row).__name__} row: {exc!r}")
+            failed.append(row)
+            errors.append(exc)
+        else:
+            saved.append(row)
+            kept.extend(snapshot([row]))
+    # Later commits and rollbacks expired the rows saved earlier: make them readable again.
+    restore(kept)
+    if failed and raise_on_error:
+        raise BulkOperationError(
+            total=len(rows),
+            failed=len(failed),
+            errors=errors,
+            successful=saved,
+            failed_records=failed,
+        ) from (errors[-1] if isinstance(errors[-1], BaseException) else None)
+    outcome = {"success": saved, "failed": failed}
+    if not saved:
+        return AllRowsFailed(), outcome
+    return True, outcome
+
+
+def update_row(
+    id_str: int | str,
+    data: dict[str, Any],
+    session_inst: Session,
+    model: type[ModelT],
+    pk_field: str = "id",
+    *,
+    raise_on_error: bool = False,
+) -> tuple[bool, ModelT | None]:
+    """Update one row by primary key with the values in ``data``.
+
+    Args:
+        id_str: The key value; a string is converted to the column's type.
+        data: Attribute names and new values.
+        session_inst: The session to use.
+        model: The model class.
+        pk_field: The key column's attribute name.
+        raise_on_error: Raise ``RecordNotFoundError`` / typed errors instead
+            of returning failure tuples.
+
+    Returns:
+        ``(True, row)``; ``(False, None)`` when no row matches; ``(False, row)``
+        when saving failed.
+
+    Raises:
+        ValueError: ``data`` names an attribute ``model`` does not have
+            (checked before anything changes).
+    """
+    writable = writable_keys(model)
+    unknown = [key for key in data if key not in writable]
+    if unknown:
+        raise ValueError(
+            f"{model.__name__} has no attribute(s) {', '.join(map(repr, unknown))}; "
+            f"valid: {', '.join(writable)}"
+        )
+    column_attribute(model, pk_field)
+    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
+    try:
+        row = (session_inst.exec(stmt)).one_or_none()
+    except Exception as exc:
+        _after_read_error(session_inst)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+    if row is None:
+        if raise_on_error:
+            raise RecordNotFoundError(model, id_str, pk_field)
+        return False, None
+    try:
+        with _write_unit(session_inst, [row]):
+            for key, value in data.items():
+                setattr(row, key, value)
+            session_inst.add(row)
+    except Exception as exc:
+        _undo_write(session_inst)
+        logger.error(f"update_row failed for {model.__name__} {pk_field}={id_str!r}: {exc!r}")
+        if raise_on_error:
+            raise _failure(exc) from exc
+        return False, row
+    return True, row
+
+
+def delete_row(
+    id_str: str | int,
+    session_inst: Session,
+    model: type[SQLModel],
+    pk_field: str = "id",
+    *,
+    raise_on_error: bool = False,
+) -> bool:
+    """Delete one row by primary key.
+
+    Args:
+        id_str: The key value; a string is converted to the column's type.
+        session_inst: The session to use.
+        model: The model class.
+        pk_field: The key column's attribute name.
+        raise_on_error: Raise ``RecordNotFoundError`` / typed errors instead
+            of returning ``False``.
+
+    Returns:
+        ``True`` when the row was deleted, ``False`` when none matched or the
+        delete failed.
+    """
+    column_attribute(model, pk_field)
+    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
+    try:
+        row = (session_inst.exec(stmt)).one_or_none()
+    except Exception as exc:
+        _after_read_error(session_inst)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+    if row is None:
+        if raise_on_error:
+            raise RecordNotFoundError(model, id_str, pk_field)
+        return False
+    try:
+        with _write_unit(session_inst):
+            session_inst.delete(row)
+    except Exception as exc:
+        logger.error(f"delete_row failed for {model.__name__} {pk_field}={id_str!r}: {exc!r}")
+        _undo_write(session_inst)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- #
+# Bulk writes
+# --------------------------------------------------------------------------- #
+
+
+def _run_upsert_chunks(
+    session: Session,
+    model: type[ModelT],
+    payload: list[Mapping[str, Any]],
+    pk_fields: list[str],
+    set_columns: list[str],
+    on_conflict: str,
+    chunk_size: int | None,
+    dialect: str | None,
+) -> list[ModelT]:
+    """Execute the upsert chunk by chunk; ``dialect`` is ``None`` for a rebound ``upsert``."""
+    options = {"populate_existing": True}
+    objects: list[ModelT] = []
+    if dialect is None:
+        size = rows_per_statement(len(payload[0]), session_dialect_name(session, model), chunk_size)
+        chunks = list(chunked(payload, size)) if len(payload) > size else [payload]
+        for chunk in chunks:
+            stmt = legacy_upsert_statement(upsert, model, chunk, pk_fields, set_columns)
+            rows = (session.scalars(stmt, execution_options=options)).all()
+            if len(chunks) == 1:
+                return cast("list[ModelT]", rows)
+            objects.extend(rows)
+        return objects
+    stmt = upsert_statement(model, dialect, pk_fields, set_columns, on_conflict)
+    for chunk in chunked(payload, rows_per_statement(len(payload[0]), dialect, chunk_size)):
+        params = list(chunk)
+        if dialect == "mysql":
+            session.exec(stmt, params=params)
+            keys = [key for key in (key_of(row, pk_fields) for row in params) if key is not None]
+            found = session.exec(select_by_keys(model, pk_fields, keys), execution_options=options)
+            objects.extend(found.all())
+        else:
+            result = session.exec(stmt, params=params, execution_options=options)
+            objects.extend(result.scalars().all())
+    return order_like_payload(objects, payload, pk_fields)
+
+
+def bulk_upsert_mappings(
+    payload: list[Mapping[str, Any]],
+    session_inst: Session,
+    model: type[ModelT],
+    pk_fields: list[str] | None = None,
+    update_columns: Sequence[str] | None = None,
+    *,
+    raise_on_error: bool = False,
+    chunk_size: int | None = None,
+    on_conflict: str = "update",
+) -> tuple[bool, list[ModelT]]:
+    """Insert rows or update the existing ones, in one transaction.
+
+    One native statement per chunk: ``INSERT ... ON CONFLICT DO UPDATE``
+    (PostgreSQL, SQLite) or ``ON DUPLICATE KEY UPDATE`` (MySQL/MariaDB),
+    executed with one compiled statement for all rows.  Chunks stay below the
+    driver's bind-parameter limit; any failing chunk keeps nothing.
+
+    Args:
+        payload: Mappings of column keys to values, all with the same keys.
+        session_inst: The session to use.
+        model: The model class.
+        pk_fields: Attribute names of the conflict target (default ``["id"]``).
+        update_columns: Columns to set on conflict (default: every key of
+            ``payload[0]``).
+        raise_on_error: Raise ``BulkOperationError`` instead of the original error.
+        chunk_size: Rows per statement (default: as many as the bind limit allows).
+        on_conflict: ``"update"`` (default) or ``"nothing"`` to keep existing rows.
+
+    Returns:
+        ``(True, [instances])`` with the inserted or updated rows;
+        ``(True, [])`` for an empty payload.
+
+    Raises:
+        ValueError: inconsistent payload keys, bad ``update_columns``,
+            ``chunk_size`` or ``on_conflict`` (before any SQL).
+        NotImplementedError: the database has no upsert statement.
+    """
+    pk_fields = list(pk_fields) if pk_fields else ["id"]
+    for name in pk_fields:
+        column_attribute(model, name, what="conflict-target column")
+    if on_conflict not in ON_CONFLICT_MODES:
+        raise ValueError(
+            f"on_conflict must be one of {', '.join(ON_CONFLICT_MODES)}; got {on_conflict!r}"
+        )
+    if chunk_size is not None:
+        check_chunk_size(chunk_size)
+    validate_upsert_payload(payload)
+    set_columns = validate_upsert_update_columns(model, payload, pk_fields, update_columns)
+    if not payload:
+        return True, []
+    dialect = None
+    if upsert is default_upsert:
+        dialect, warning = choose_upsert_dialect(session_inst, model)
+        if warning:
+            logger.warning(warning)
+    try:
+        with _write_unit(session_inst):
+            objects = _run_upsert_chunks(
+                session_inst,
+                model,
+                payload,
+                pk_fields,
+                set_columns,
+                on_conflict,
+                chunk_size,
+                dialect,
+            )
+            taken = snapshot(objects)
+    except Exception as exc:
+        _undo_write(session_inst)
+        logger.error(f"bulk_upsert_mappings failed for {model.__name__}: {exc!r}")
+        if raise_on_error:
+            raise _bulk_failure(exc, len(payload)) from exc
+        raise
+    restore(taken)
+    return True, objects
+
+
+def _bulk_statements(
+    session: Session, statements: Iterable[Any], what: str, total: int, raise_on_error: bool
+) -> int:
+    """Execute bulk statements in one unit of work and return the affected-row count."""
+    affected = 0
+    try:
+        with _write_unit(session):
+            for stmt in statements:
+                result = session.exec(stmt)
+                affected += max(getattr(result, "rowcount", 0) or 0, 0)
+    except Exception as exc:
+        _undo_write(session)
+        logger.error(f"{what} failed: {exc!r}")
+        if raise_on_error:
+            raise _bulk_failure(exc, total) from exc
+        raise
+    return affected
+
+
+def bulk_update_rows(
+    id_str_list: Iterable[str | int],
+    data: dict[str, Any],
+    session_inst: Session,
+    model: type[SQLModel],
+    pk_field: str = "id",
+    chunk_size: int = 500,
+    *,
+    raise_on_error: bool = False,
+) -> tuple[bool, int]:
+    """Set the same values on every row whose ``pk_field`` is in ``id_str_list``.
+
+    Args:
+        id_str_list: Key values (any iterable); strings are converted.
+        data: Column keys and new values (primary-key columns not allowed).
+        session_inst: The session to use.
+        model: The model class.
+        pk_field: A primary-key attribute name.
+        chunk_size: Ids per ``UPDATE`` statement.
+        raise_on_error: Raise ``BulkOperationError`` instead of the original error.
+
+    Returns:
+        ``(True, matched_rows)``.
+
+    Raises:
+        ValueError: bad ``pk_field``, ``data`` or ``chunk_size`` (before any SQL).
+    """
+    validate_primary_key_field(model, pk_field)
+    validate_update_columns(model, data)
+    check_chunk_size(chunk_size)
+    ids = [coerce_id(model, pk_field, value) for value in id_str_list]
+    if not ids:
+        return True, 0
+    column = getattr(model, pk_field)
+    statements = (
+        update(model).where(column.in_(list(chunk))).values(**data)
+        for chunk in chunked(ids, chunk_size)
+    )
+    count = _bulk_statements(session_inst, statements, "bulk_update_rows", len(ids), raise_on_error)
+    return True, count
+
+
+def delete_rows_within_id_list(
+    id_str_list: Iterable[str | int],
+    session_inst: Session,
+    model: type[SQLModel],
+    pk_field: str = "id",
+    chunk_size: int = 500,
+    soft: bool = False,
+    deleted_by: str | None = None,
+    *,
+    raise_on_error: bool = False,
+) -> tuple[bool, int]:
+    """Delete (or soft-delete) every row whose ``pk_field`` is in ``id_str_list``.
+
+    A soft delete sets ``is_deleted``, ``deleted_at`` (one
+    ``soft_delete_timestamp()`` per call) and ``deleted_by`` on rows not yet
+    deleted; already-deleted rows are neither touched nor counted.
+
+    Args:
+        id_str_list: Key values (any iterable); strings are converted.
+        session_inst: The session to use.
+        model: The model class.
+        pk_field: A primary-key attribute name.
+        chunk_size: Ids per statement.
+        soft: Mark rows deleted instead of removing them.
+        deleted_by: Who deleted them (only with ``soft=True``).
+        raise_on_error: Raise ``BulkOperationError`` instead of the original error.
+
+    Returns:
+        ``(True, affected_rows)``.
+
+    Raises:
+        ValueError: bad ``pk_field``, soft-delete arguments or ``chunk_size``
+            (before any SQL).
+    """
+    validate_primary_key_field(model, pk_field)
+    validate_soft_delete_args(model, soft, deleted_by)
+    check_chunk_size(chunk_size)
+    ids = [coerce_id(model, pk_field, value) for value in id_str_list]
+    if not ids:
+        return True, 0
+    column = getattr(model, pk_field)
+    statements: Iterable[Any]
+    if soft:
+        deleted_at = soft_delete_timestamp()
+        statements = (
+            utils.soft_delete_statement(model, pk_field, chunk, deleted_at, deleted_by)
+            for chunk in chunked(ids, chunk_size)
+        )
+    else:
+        statements = (
+            delete(model).where(column.in_(list(chunk))) for chunk in chunked(ids, chunk_size)
+        )
+    count = _bulk_statements(
+        session_inst, statements, "delete_rows_within_id_list", len(ids), raise_on_error
+    )
+    return True, count
