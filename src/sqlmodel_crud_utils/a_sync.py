@@ -165,6 +165,29 @@ async def _undo_write(session: AsyncSession) -> None:
         await _rollback(session)
 
 
+async def _row_by_pk(
+    session: AsyncSession,
+    model: type[ModelT],
+    pk_field: str,
+    id_str: Any,
+    raise_on_error: bool,
+    options: Sequence[Any] = (),
+) -> ModelT | None:
+    """One ``session.exec(select ... WHERE pk = id)`` and one ``.one_or_none()``."""
+    column_attribute(model, pk_field)
+    stmt = select(model).where(primary_key_where(model, pk_field, id_str)).options(*options)
+    try:
+        row: ModelT | None = (await session.exec(stmt)).one_or_none()
+    except Exception as exc:
+        await _after_read_error(session)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+    if row is None and raise_on_error:
+        raise RecordNotFoundError(model, id_str, pk_field)
+    return row
+
+
 def _failure(exc: BaseException) -> SQLModelCRUDError:
     """The typed error ``raise_on_error=True`` raises for a database failure."""
     return translate_error(exc)
@@ -243,22 +266,13 @@ async def get_row(
         AttributeError: ``pk_field`` or a loader name is not an attribute of
             ``model`` (the error lists the valid columns).
     """
-    column_attribute(model, pk_field)
-    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
+    options: list[Any] = []
     if selectin:
-        stmt = stmt.options(*strict_loader_options(model, select_in_keys, "selectin"))
+        options.extend(strict_loader_options(model, select_in_keys, "selectin"))
     if lazy:
-        stmt = stmt.options(*strict_loader_options(model, lazy_load_keys, "lazy"))
-    try:
-        row = (await session_inst.exec(stmt)).one_or_none()
-    except Exception as exc:
-        await _after_read_error(session_inst)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+        options.extend(strict_loader_options(model, lazy_load_keys, "lazy"))
+    row = await _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error, options)
     if row is None:
-        if raise_on_error:
-            raise RecordNotFoundError(model, id_str, pk_field)
         return False, None
     return True, row
 
@@ -608,18 +622,8 @@ async def update_row(
             f"{model.__name__} has no attribute(s) {', '.join(map(repr, unknown))}; "
             f"valid: {', '.join(writable)}"
         )
-    column_attribute(model, pk_field)
-    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
-    try:
-        row = (await session_inst.exec(stmt)).one_or_none()
-    except Exception as exc:
-        await _after_read_error(session_inst)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+    row = await _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
-        if raise_on_error:
-            raise RecordNotFoundError(model, id_str, pk_field)
         return False, None
     try:
         async with _write_unit(session_inst, [row]):
@@ -657,18 +661,8 @@ async def delete_row(
         ``True`` when the row was deleted, ``False`` when none matched or the
         delete failed.
     """
-    column_attribute(model, pk_field)
-    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
-    try:
-        row = (await session_inst.exec(stmt)).one_or_none()
-    except Exception as exc:
-        await _after_read_error(session_inst)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+    row = await _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
-        if raise_on_error:
-            raise RecordNotFoundError(model, id_str, pk_field)
         return False
     try:
         async with _write_unit(session_inst):

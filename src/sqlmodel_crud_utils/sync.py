@@ -166,6 +166,29 @@ def _undo_write(session: Session) -> None:
         _rollback(session)
 
 
+def _row_by_pk(
+    session: Session,
+    model: type[ModelT],
+    pk_field: str,
+    id_str: Any,
+    raise_on_error: bool,
+    options: Sequence[Any] = (),
+) -> ModelT | None:
+    """One ``session.exec(select ... WHERE pk = id)`` and one ``.one_or_none()``."""
+    column_attribute(model, pk_field)
+    stmt = select(model).where(primary_key_where(model, pk_field, id_str)).options(*options)
+    try:
+        row: ModelT | None = (session.exec(stmt)).one_or_none()
+    except Exception as exc:
+        _after_read_error(session)
+        if raise_on_error:
+            raise _failure(exc) from exc
+        raise
+    if row is None and raise_on_error:
+        raise RecordNotFoundError(model, id_str, pk_field)
+    return row
+
+
 def _failure(exc: BaseException) -> SQLModelCRUDError:
     """The typed error ``raise_on_error=True`` raises for a database failure."""
     return translate_error(exc)
@@ -242,22 +265,13 @@ def get_row(
         AttributeError: ``pk_field`` or a loader name is not an attribute of
             ``model`` (the error lists the valid columns).
     """
-    column_attribute(model, pk_field)
-    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
+    options: list[Any] = []
     if selectin:
-        stmt = stmt.options(*strict_loader_options(model, select_in_keys, "selectin"))
+        options.extend(strict_loader_options(model, select_in_keys, "selectin"))
     if lazy:
-        stmt = stmt.options(*strict_loader_options(model, lazy_load_keys, "lazy"))
-    try:
-        row = (session_inst.exec(stmt)).one_or_none()
-    except Exception as exc:
-        _after_read_error(session_inst)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+        options.extend(strict_loader_options(model, lazy_load_keys, "lazy"))
+    row = _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error, options)
     if row is None:
-        if raise_on_error:
-            raise RecordNotFoundError(model, id_str, pk_field)
         return False, None
     return True, row
 
@@ -607,18 +621,8 @@ def update_row(
             f"{model.__name__} has no attribute(s) {', '.join(map(repr, unknown))}; "
             f"valid: {', '.join(writable)}"
         )
-    column_attribute(model, pk_field)
-    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
-    try:
-        row = (session_inst.exec(stmt)).one_or_none()
-    except Exception as exc:
-        _after_read_error(session_inst)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+    row = _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
-        if raise_on_error:
-            raise RecordNotFoundError(model, id_str, pk_field)
         return False, None
     try:
         with _write_unit(session_inst, [row]):
@@ -656,18 +660,8 @@ def delete_row(
         ``True`` when the row was deleted, ``False`` when none matched or the
         delete failed.
     """
-    column_attribute(model, pk_field)
-    stmt = select(model).where(primary_key_where(model, pk_field, id_str))
-    try:
-        row = (session_inst.exec(stmt)).one_or_none()
-    except Exception as exc:
-        _after_read_error(session_inst)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+    row = _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
-        if raise_on_error:
-            raise RecordNotFoundError(model, id_str, pk_field)
         return False
     try:
         with _write_unit(session_inst):
