@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
@@ -18,6 +19,7 @@ from sqlmodel_crud_utils._core.dialects import (
     normalise_dialect_name,
     session_dialect_name,
 )
+from sqlmodel_crud_utils.softdelete import has_soft_delete_columns, not_deleted
 
 #: Accepted values of ``bulk_upsert_mappings(on_conflict=...)``.
 ON_CONFLICT_MODES = ("update", "nothing")
@@ -75,41 +77,63 @@ def _dialect_insert(dialect: str) -> Any:
     return importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
 
 
-def upsert_statement(
-    model: Any,
-    dialect: str,
-    pk_fields: Sequence[str],
-    set_columns: Sequence[str],
-    on_conflict: str,
-) -> Any:
+@dataclass(frozen=True)
+class UpsertPlan:
+    """How ``bulk_upsert_mappings`` writes: conflict target, SET columns, mode and chunking."""
+
+    pk_fields: list[str]
+    set_columns: list[str]
+    on_conflict: str = "update"
+    chunk_size: int | None = None
+    dialect: str | None = None
+    resurrect: bool = False
+
+
+def upsert_statement(model: Any, plan: UpsertPlan) -> Any:
     """One compiled-once upsert for executemany: ``INSERT ... ON CONFLICT``.
 
     PostgreSQL and SQLite get ``ON CONFLICT (<pk_fields>) DO UPDATE SET`` (or
     ``DO NOTHING``) with ``RETURNING``; MySQL/MariaDB ``ON DUPLICATE KEY
-    UPDATE`` without ``RETURNING`` (rows are selected afterwards).
+    UPDATE`` without ``RETURNING`` (rows are selected afterwards).  On a
+    soft-delete model a conflicting deleted row is left alone unless
+    ``plan.resurrect``, which updates and restores it.
     """
-    insert = _dialect_insert(dialect)
-    stmt = insert(model)
+    dialect = plan.dialect or "sqlite"
+    stmt = _dialect_insert(dialect)(model)
+    soft = has_soft_delete_columns(model)
     if dialect == "mysql":
-        if on_conflict == "nothing":
-            first = pk_fields[0]
+        if plan.on_conflict == "nothing":
+            first = plan.pk_fields[0]
             return stmt.on_duplicate_key_update({first: getattr(model, first)})
-        return stmt.on_duplicate_key_update({name: stmt.inserted[name] for name in set_columns})
-    targets = [getattr(model, name) for name in pk_fields]
-    if on_conflict == "nothing":
-        stmt = stmt.on_conflict_do_nothing(index_elements=targets)
-    else:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=targets, set_={name: stmt.excluded[name] for name in set_columns}
+        return stmt.on_duplicate_key_update(
+            {name: stmt.inserted[name] for name in plan.set_columns}
         )
+    targets = [getattr(model, name) for name in plan.pk_fields]
+    if plan.on_conflict == "nothing":
+        return stmt.on_conflict_do_nothing(index_elements=targets).returning(model)
+    values: dict[str, Any] = {name: stmt.excluded[name] for name in plan.set_columns}
+    where = None
+    if soft and plan.resurrect:
+        values.update(is_deleted=False, deleted_at=None, deleted_by=None)
+    elif soft:
+        where = not_deleted(sa_inspect(model).local_table.c)
+    stmt = stmt.on_conflict_do_update(index_elements=targets, set_=values, where=where)
     return stmt.returning(model)
 
 
 def legacy_upsert_statement(
-    construct: Any, model: Any, chunk: Any, pk_fields: Sequence[str], set_columns: Sequence[str]
+    construct: Any,
+    model: Any,
+    chunk: Any,
+    pk_fields: Sequence[str],
+    set_columns: Sequence[str],
+    on_conflict: str = "update",
 ) -> Any:
     """Upstream's call chain on a rebound ``upsert`` construct (kept for patching callers)."""
     stmt = construct(model).values(chunk)
+    if on_conflict == "nothing":
+        targets = [getattr(model, name) for name in pk_fields]
+        return stmt.on_conflict_do_nothing(index_elements=targets).returning(model)
     stmt = stmt.on_conflict_do_update(
         index_elements=[getattr(model, name) for name in pk_fields],
         set_={name: stmt.excluded[name] for name in set_columns},

@@ -1,0 +1,243 @@
+"""Units of work shared by the CRUD helpers: commit or join, roll back, keep results readable.
+
+Outside a ``transaction()`` block a write is flushed, its ``after_*`` hooks
+run, and it is committed; the written objects keep their values as committed
+state so they stay readable without I/O.  Inside a block the write runs under
+a SAVEPOINT of its own and is only flushed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+from sqlalchemy.exc import MultipleResultsFound
+from sqlmodel import SQLModel, select
+
+from sqlmodel_crud_utils._async.hooks import fire_hooks
+from sqlmodel_crud_utils._core.dialects import session_dialect_name
+from sqlmodel_crud_utils._core.errors import bind_error, translate_error
+from sqlmodel_crud_utils._core.filters import column_attribute
+from sqlmodel_crud_utils._core.state import in_block, restore, snapshot, unloaded_columns
+from sqlmodel_crud_utils._core.statements import primary_key_where
+from sqlmodel_crud_utils.cache import async_invalidate_written
+from sqlmodel_crud_utils.exceptions import RecordNotFoundError, SQLModelCRUDError
+from sqlmodel_crud_utils.log import current_logger
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+
+def failure(exc: BaseException) -> SQLModelCRUDError:
+    """The typed error ``raise_on_error=True`` raises for a database failure."""
+    return translate_error(exc)
+
+
+async def reraise_read(session: AsyncSession, exc: Exception, raise_on_error: bool) -> NoReturn:
+    """Raise the right error for a failed read, leaving the session usable.
+
+    A value the column type refused while binding (no SQL was sent) becomes an
+    ``InvalidArgumentError``; a database error is re-raised as it is, or
+    translated with ``raise_on_error``.
+    """
+    await after_read_error(session)
+    rejected = bind_error(exc)
+    if rejected is not None:
+        raise rejected from exc
+    if raise_on_error:
+        raise failure(exc) from exc
+    raise exc
+
+
+async def rollback(session: AsyncSession) -> None:
+    """Roll the whole session back; a failing rollback is logged, not raised."""
+    try:
+        await session.rollback()
+    except Exception as exc:
+        current_logger().error(f"Rollback failed: {exc!r}")
+
+
+async def after_read_error(session: AsyncSession) -> None:
+    """Leave the session usable after a failed read (reads in a block never roll back)."""
+    if not in_block(session):
+        await rollback(session)
+
+
+async def undo_write(session: AsyncSession) -> None:
+    """After a failed write outside a block, roll everything back.
+
+    Inside a block the failed write's SAVEPOINT is already rolled back.
+    """
+    if not in_block(session):
+        await rollback(session)
+
+
+async def commit_keeping(session: AsyncSession, objects: Sequence[Any]) -> None:
+    """Commit while keeping ``objects`` readable without I/O afterwards."""
+    await session.flush()
+    for obj in objects:
+        missing = unloaded_columns(obj)
+        if missing:
+            await session.refresh(obj, attribute_names=missing)
+    taken = snapshot(objects)
+    await session.commit()
+    restore(taken)
+    await async_invalidate_written(session)
+
+
+@asynccontextmanager
+async def write_unit(
+    session: AsyncSession,
+    objects: Sequence[Any] = (),
+    after: str | None = None,
+    model: Any = None,
+    **hook_args: Any,
+) -> AsyncIterator[None]:
+    """Run one write: in a block under its own SAVEPOINT (flush only), else committed.
+
+    Args:
+        session: The caller's session.
+        objects: Instances to keep readable after the commit.
+        after: The ``after_*`` hook event to fire once the write is flushed.
+        model: The model the hooks are registered for.
+        **hook_args: ``rows``, ``data``, ``ids`` or extra details for the hooks.
+    """
+    if in_block(session):
+        async with session.begin_nested():
+            yield
+            await session.flush()
+            if after is not None:
+                await fire_hooks(after, model, session, **hook_args)
+                await session.flush()
+    else:
+        yield
+        if after is not None:
+            await session.flush()
+            await fire_hooks(after, model, session, **hook_args)
+        await commit_keeping(session, objects)
+
+
+async def begin_writer(session: AsyncSession) -> bool:
+    """Start the session's transaction as a writer on SQLite (``BEGIN IMMEDIATE``).
+
+    Only when the session has no transaction yet and is outside a block;
+    returns whether it did.  Other databases are left alone.
+    """
+    if in_block(session) or session_dialect_name(session) != "sqlite":
+        return False
+    if session.in_transaction():
+        return False
+    await session.connection(execution_options={"sqlite_begin": "immediate"})
+    return True
+
+
+async def row_by_pk(
+    session: AsyncSession,
+    model: type[ModelT],
+    pk_field: str,
+    id_str: Any,
+    raise_on_error: bool,
+    options: Sequence[Any] = (),
+    execution_options: dict[str, Any] | None = None,
+) -> ModelT | None:
+    """One ``session.exec(select ... WHERE pk = id)`` and one ``.one_or_none()``."""
+    column_attribute(model, pk_field)
+    stmt = select(model).where(primary_key_where(model, pk_field, id_str)).options(*options)
+    if execution_options:
+        stmt = stmt.execution_options(**execution_options)
+    try:
+        row: ModelT | None = (await session.exec(stmt)).one_or_none()
+    except Exception as exc:
+        await reraise_read(session, exc, raise_on_error)
+    if row is None and raise_on_error:
+        raise RecordNotFoundError(model, id_str, pk_field)
+    return row
+
+
+async def first_result(session: AsyncSession, query: Any, raise_on_error: bool) -> Any:
+    """``.one_or_none()`` of ``query``; the first row when several match; ``None`` when none."""
+    try:
+        try:
+            return (await session.exec(query)).one_or_none()
+        except MultipleResultsFound:
+            return (await session.exec(query)).first()
+    except Exception as exc:
+        await reraise_read(session, exc, raise_on_error)
+
+
+def _fresh_sqlite(session: AsyncSession) -> bool:
+    """A real SQLite session with no transaction and nothing pending, outside any block."""
+    if in_block(session) or session_dialect_name(session) != "sqlite":
+        return False
+    pending = session.new or session.dirty or session.deleted
+    return not session.in_transaction() and not pending
+
+
+async def _release(session: AsyncSession, found: Any) -> None:
+    """End a transaction that only read ``found``, keeping ``found`` readable."""
+    taken = snapshot([found])
+    await session.rollback()
+    restore(taken)
+
+
+async def find_or_lock(session: AsyncSession, query: Any, raise_on_error: bool) -> Any:
+    """Look a row up; when it is missing, get ready to create it without a race.
+
+    On SQLite the lookup of a session that had no transaction is repeated
+    under ``BEGIN IMMEDIATE`` (the write lock), so two creators cannot both
+    miss; the lock is released again when the row turns up after all.
+    """
+    fresh = _fresh_sqlite(session)
+    found = await first_result(session, query, raise_on_error)
+    if found is not None or not fresh:
+        return found
+    await session.rollback()  # only the read snapshot just taken
+    await begin_writer(session)
+    found = await first_result(session, query, raise_on_error)
+    if found is not None:
+        await _release(session, found)
+    return found
+
+
+async def create_or_find(
+    session: AsyncSession, created: Any, query: Any, raise_on_error: bool
+) -> Any:
+    """Insert ``created``; when a concurrent creator won, return the winner's row instead.
+
+    The insert runs under a SAVEPOINT, so losing the race on a unique
+    constraint rolls back the insert only; the row is then selected again.
+
+    Returns:
+        ``created`` when it was inserted, else the row that already existed.
+    """
+    model = type(created)
+    await fire_hooks("before_create", model, session, rows=[created])
+    if session_dialect_name(session) is None:  # a session double: upstream's add + commit
+        async with write_unit(session, [created], "after_create", model, rows=[created]):
+            session.add(created)
+        return created
+    try:
+        async with session.begin_nested():
+            session.add(created)
+            await session.flush()
+            await fire_hooks("after_create", model, session, rows=[created])
+            await session.flush()
+    except Exception as exc:
+        winner = await first_result(session, query, raise_on_error)
+        if winner is None and not in_block(session):
+            await rollback(session)
+            winner = await first_result(session, query, raise_on_error)
+        if winner is not None:
+            if not in_block(session) and session.in_transaction():
+                await _release(session, winner)
+            return winner
+        await undo_write(session)
+        if raise_on_error:
+            raise failure(exc) from exc
+        raise
+    if not in_block(session):
+        await commit_keeping(session, [created])
+    return created
