@@ -1,0 +1,570 @@
+# This file is generated from src/sqlmodel_crud_utils/facade/aio/core.py by scripts/unasync.py. Do not edit it by hand.
+"""``DatabaseCore``: connections, transactions, the catalogue and raw SQL."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from sqlmodel_crud_utils._core.errors import translate_error
+from sqlmodel_crud_utils.config import DBConfig
+from sqlmodel_crud_utils.engine import create_engine_from_config, install_sqlite_hooks
+from sqlmodel_crud_utils.exceptions import (
+    InvalidOperationError,
+    MultipleRecordsError,
+    SchemaError,
+)
+
+from .._catalog import Catalog, reflect_all, reflect_names
+from .._fts import fts_drop_sql, fts_table, read_fts
+from .._schema import index_specs
+from .._sql import bound_text, check_identifier, is_ddl, split_script
+from ..common import FTSIndex, Index
+from ..errors import NotFoundError
+from ._twin import Lock, current_owner, new_lock, on_miss, run_sync
+from .accessors import TableAccessor, ViewAccessor
+from .table import Table, View
+
+__all__ = ["DatabaseCore"]
+
+DbT = TypeVar("DbT", bound="DatabaseCore")
+
+_SUPPORTED_BACKENDS = ("sqlite", "postgresql", "postgres")
+
+#: Statements that never write: they need no ``BEGIN IMMEDIATE`` on SQLite.
+_READ_ONLY = re.compile(r"^\s*(select|pragma|explain|values)\b", re.IGNORECASE)
+
+
+@dataclasses.dataclass
+class _Tx:
+    """The open ``transaction()`` of one database in the current context."""
+
+    conn: Connection
+    owner: object
+    ddl: bool = False
+
+
+def _set_foreign_keys(conn: sa.Connection, *, on: bool) -> None:
+    """Switch SQLite foreign key enforcement outside any transaction."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def _check_references(table: sa.Table) -> None:
+    """Raise :class:`SchemaError` for a foreign key to a table or column that is not known."""
+    for fk in table.foreign_keys:
+        try:
+            fk.column  # noqa: B018 - resolves the reference
+        except sa_exc.NoReferenceError as exc:
+            raise SchemaError(
+                f"Foreign key {table.name}.{fk.parent.name} references {fk.target_fullname}, "
+                "which does not exist",
+                table_name=table.name,
+                column_name=fk.parent.name,
+            ) from exc
+
+
+def _checked_url(url: str | sa.URL) -> sa.URL:
+    try:
+        parsed = sa.make_url(url)
+    except (sa_exc.ArgumentError, ValueError):
+        raise ValueError(
+            "Unsupported database URL: use sqlite:// or postgresql:// (or postgres://)"
+        ) from None
+    if parsed.get_backend_name() not in _SUPPORTED_BACKENDS:
+        raise ValueError(
+            f"Unsupported database URL {parsed.render_as_string(hide_password=True)!r}: "
+            "use sqlite:// or postgresql:// (or postgres://)"
+        )
+    return parsed
+
+
+class DatabaseCore:
+    """Connections, transactions, the catalogue and raw SQL of a database.
+
+    Args:
+        url: A URL (``None`` opens an in-memory SQLite database), an engine
+            (never disposed by :meth:`close`) or a connection (bound mode: every
+            call uses it and the caller owns its transaction).
+        echo: Log the SQL.
+        foreign_keys: Enforce foreign keys on SQLite.
+        sqlite_pragmas: Extra PRAGMAs for every SQLite connection.
+        engine_options: Passed to the engine factory.
+
+    Raises:
+        ValueError: If the URL names an unsupported database.
+    """
+
+    def __init__(
+        self,
+        url: str | sa.URL | Engine | Connection | None = None,
+        *,
+        echo: bool = False,
+        foreign_keys: bool = True,
+        sqlite_pragmas: dict[str, Any] | None = None,
+        engine_options: dict[str, Any] | None = None,
+    ) -> None:
+        self._bound: Connection | None = None
+        self._owns_engine = False
+        self._config = DBConfig.model_construct(
+            url="sqlite://",
+            echo=echo,
+            sqlite_foreign_keys=foreign_keys,
+            sqlite_pragmas=dict(sqlite_pragmas or {}),
+        )
+        customised = not foreign_keys or bool(sqlite_pragmas)
+        if isinstance(url, Connection):
+            self._bound = url
+            self._engine = url.engine
+        elif isinstance(url, Engine):
+            self._engine = url
+        else:
+            parsed = _checked_url(url if url is not None else "sqlite:///:memory:")
+            self._config = self._config.model_copy(update={"url": parsed})
+            self._engine = create_engine_from_config(self._config, **(engine_options or {}))
+            self._owns_engine = True
+            customised = False
+        if customised:
+            install_sqlite_hooks(self._engine, self._config)
+        else:
+            install_sqlite_hooks(self._engine)
+        self._dialect = self._engine.dialect.name
+        self._write_engine = (
+            self._engine.execution_options(sqlite_begin="immediate")
+            if self._dialect == "sqlite"
+            else self._engine
+        )
+        pool = getattr(self._engine, "sync_engine", self._engine).pool
+        self._lock: Lock | None = new_lock() if isinstance(pool, StaticPool) else None
+        self._tx: contextvars.ContextVar[_Tx | None] = contextvars.ContextVar(
+            f"scu_facade_tx_{id(self)}", default=None
+        )
+        self._catalog = Catalog()
+        self._opened = False
+        self._stale = False
+        self._handles: dict[tuple[str, bool], Table] = {}
+        self._t = TableAccessor(self)
+        self._v = ViewAccessor(self)
+
+    # ----------------------------------------------------------------- basics
+
+    @property
+    def engine(self) -> Engine:
+        """The engine."""
+        return self._engine
+
+    @property
+    def t(self) -> TableAccessor:
+        """The tables: ``db.t.users``, ``db.t["users"]``, ``"users" in db.t``."""
+        return self._t
+
+    @property
+    def v(self) -> ViewAccessor:
+        """The views: ``db.v.active_users``."""
+        return self._v
+
+    def __repr__(self) -> str:
+        url = self._engine.url.render_as_string(hide_password=True)
+        return f"{type(self).__name__}({url!r})"
+
+    def connect(self: DbT) -> DbT:
+        """Open the database and load the catalogue; a second call does nothing.
+
+        Returns:
+            The database.
+        """
+        self._ready()
+        return self
+
+    def close(self) -> None:
+        """Dispose the engine if the facade created it; supplied objects stay open."""
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def __enter__(self: DbT) -> DbT:
+        return self.connect()
+
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ connections
+
+    def _in_tx(self) -> bool:
+        return self._tx.get() is not None or self._bound is not None
+
+    def _joined(self) -> _Tx | None:
+        state = self._tx.get()
+        if state is not None and state.owner != current_owner():
+            raise InvalidOperationError(
+                "this transaction's connection belongs to another task or thread",
+                operation="transaction",
+            )
+        return state
+
+    @contextlib.contextmanager
+    def _connection(self, *, write: bool = False) -> Iterator[Connection]:
+        """A connection for one call: the open transaction's, or a new transaction."""
+        try:
+            state = self._joined()
+            if state is not None:
+                yield state.conn
+            elif self._bound is not None:
+                yield self._bound
+            else:
+                with self._lock or contextlib.nullcontext():
+                    engine = self._write_engine if write else self._engine
+                    with engine.connect() as conn, conn.begin():
+                        yield conn
+        except sa_exc.DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Run a block in one transaction that every call of the facade joins.
+
+        A nested block is a SAVEPOINT on the same connection: an error rolls
+        back to it and is raised again.
+
+        Yields:
+            The transaction's connection.
+        """
+        self._ready()
+        try:
+            state = self._joined()
+            conn = state.conn if state is not None else self._bound
+            if conn is not None:
+                with self._guard_ddl(state):
+                    if conn.in_transaction():
+                        with conn.begin_nested():
+                            yield conn
+                    else:
+                        with conn.begin():
+                            yield conn
+                return
+            try:
+                with (
+                    self._lock or contextlib.nullcontext(),
+                    self._write_engine.connect() as new_conn,
+                    new_conn.begin(),
+                ):
+                    new_state = _Tx(new_conn, current_owner())
+                    token = self._tx.set(new_state)
+                    try:
+                        with self._guard_ddl(new_state):
+                            yield new_conn
+                    finally:
+                        self._tx.reset(token)
+            except Exception:
+                self._recover()
+                raise
+        except sa_exc.DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    @contextlib.contextmanager
+    def _without_foreign_keys(self) -> Iterator[Connection]:
+        """A transaction with SQLite foreign key enforcement off (for table rebuilds).
+
+        Raises:
+            InvalidOperationError: Inside a transaction while foreign keys are enforced
+                (the setting cannot change inside a transaction).
+        """
+        self._ready()
+        try:
+            state = self._joined()
+            joined = state.conn if state is not None else self._bound
+            if joined is not None:
+                enforced = (joined.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+                if enforced:
+                    raise InvalidOperationError(
+                        "rebuilding a SQLite table needs foreign key enforcement off, which "
+                        "cannot change inside a transaction: run it outside transaction()",
+                        operation="transform",
+                    )
+                with self.transaction() as conn:
+                    yield conn
+                return
+            try:
+                with (
+                    self._lock or contextlib.nullcontext(),
+                    self._write_engine.connect() as conn,
+                ):
+                    run_sync(conn, functools.partial(_set_foreign_keys, on=False))
+                    try:
+                        with conn.begin():
+                            new_state = _Tx(conn, current_owner())
+                            token = self._tx.set(new_state)
+                            try:
+                                with self._guard_ddl(new_state):
+                                    yield conn
+                            finally:
+                                self._tx.reset(token)
+                    finally:
+                        enforce = bool(self._config.sqlite_foreign_keys)
+                        run_sync(conn, functools.partial(_set_foreign_keys, on=enforce))
+            except Exception:
+                self._recover()
+                raise
+        except sa_exc.DBAPIError as exc:
+            raise self._translate(exc) from exc
+
+    @contextlib.contextmanager
+    def _guard_ddl(self, state: _Tx | None) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            if state is None or state.ddl:
+                self._stale = True
+            raise
+
+    def _translate(self, error: sa_exc.DBAPIError) -> Exception:
+        """Translate a driver error; a missing table makes the catalogue stale."""
+        translated = translate_error(error)
+        if isinstance(translated, SchemaError) and (
+            translated.sqlstate == "42P01" or "no such table" in str(error.orig).lower()
+        ):
+            self._stale = True
+        return translated
+
+    def _recover(self) -> None:
+        """Reload a catalogue that rolled-back DDL left stale (best effort)."""
+        if self._stale and self._tx.get() is None and self._bound is None:
+            with contextlib.suppress(Exception):
+                self.reflect()
+
+    def _note_ddl(self) -> None:
+        state = self._tx.get()
+        if state is not None:
+            state.ddl = True
+
+    # -------------------------------------------------------------- catalogue
+
+    def _ready(self) -> None:
+        if not self._opened or self._stale:
+            self.reflect()
+
+    def _visible_names(self, *, views: bool) -> list[str]:
+        return self._catalog.visible(views=views)
+
+    def _handle(self, name: str, *, view: bool) -> Table:
+        key = (name, view)
+        handle = self._handles.get(key)
+        if handle is None:
+            if self._catalog.get(name, view=view) is None:
+                on_miss(self, name, view=view)
+            handle = View(self, name) if view else Table(self, name)
+            self._handles[key] = handle
+        return handle
+
+    def _evict(self, name: str) -> None:
+        self._catalog.remove(name)
+        self._handles.pop((name, False), None)
+        self._handles.pop((name, True), None)
+
+    def reflect(self, schema: str | None = None) -> None:
+        """Reload the tables, views, indexes and foreign keys.
+
+        Args:
+            schema: Also expose the tables of this schema as ``db.t["schema.table"]``.
+        """
+        if schema is not None:
+            check_identifier(schema, "schema")
+        with self._connection() as conn:
+            tables, views = run_sync(conn, functools.partial(reflect_all, schema=schema))
+            fts = run_sync(conn, read_fts) if schema is None else {}
+        if schema is None:
+            self._catalog.replace(tables, views)
+            self._catalog.fts = fts
+            self._opened = True
+            self._stale = False
+        else:
+            self._catalog.add(tables, views, prefix=f"{schema}.")
+
+    def _reflect_missing(self, name: str, *, view: bool) -> sa.Table | None:
+        """Reflect one name that the catalogue lacks; ``None`` if it does not exist."""
+        self._ready()
+        found = self._catalog.get(name, view=view)
+        if found is not None:
+            return found
+        with self._connection() as conn:
+            tables, views = run_sync(
+                conn,
+                functools.partial(reflect_names, names=[name], metadata=self._catalog.metadata),
+            )
+        self._catalog.add(tables, views)
+        return self._catalog.get(name, view=view)
+
+    def reflect_table(self, name: str) -> Table:
+        """Reflect one table.
+
+        Raises:
+            SchemaError: If the table does not exist.
+        """
+        if self._reflect_missing(name, view=False) is None:
+            raise SchemaError(f"Table '{name}' does not exist", table_name=name)
+        return self._handle(name, view=False)
+
+    def reflect_view(self, name: str) -> View:
+        """Reflect one view.
+
+        Raises:
+            SchemaError: If the view does not exist.
+        """
+        if self._reflect_missing(name, view=True) is None:
+            raise SchemaError(f"View '{name}' does not exist", table_name=name)
+        view = self._handle(name, view=True)
+        assert isinstance(view, View)
+        return view
+
+    def table_names(self) -> list[str]:
+        """The tables in the database now (hidden bookkeeping tables left out)."""
+        self._ready()
+        with self._connection() as conn:
+            names = run_sync(conn, lambda c: sa.inspect(c).get_table_names())
+        return self._catalog.filter_visible(names)
+
+    def view_names(self) -> list[str]:
+        """The views in the database now."""
+        self._ready()
+        with self._connection() as conn:
+            names = run_sync(conn, lambda c: sa.inspect(c).get_view_names())
+        return self._catalog.filter_visible(names)
+
+    # -------------------------------------------------------------------- SQL
+
+    def q(
+        self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run SQL and return its rows as dicts (``[]`` when it returns none).
+
+        Args:
+            query: SQL with ``:name`` (dict params) or ``?`` (list params) placeholders.
+            params: The values, always bound.
+
+        Returns:
+            The rows.
+
+        Raises:
+            ValidationError: If the placeholder styles are mixed or values are missing.
+        """
+        return (self._run(query, params))[0]
+
+    def _run(
+        self, query: str, params: Sequence[Any] | Mapping[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], int]:
+        clause = bound_text(query, params)
+        self._ready()
+        width = 0
+        with self._connection(write=not _READ_ONLY.match(query)) as conn:
+            result = conn.execute(clause)
+            rows: list[dict[str, Any]] = []
+            if result.returns_rows:
+                width = len(result.keys())
+                rows = [dict(row) for row in result.mappings()]
+        if is_ddl(query):
+            self._after_ddl()
+        return rows, width
+
+    def _after_ddl(self) -> None:
+        """Reload the catalogue after DDL the facade did not build itself."""
+        self._stale = True
+        self._note_ddl()
+        self._ready()
+
+    def item(self, sql: str, where_args: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
+        """Return the single value of a one-row, one-column query.
+
+        Raises:
+            NotFoundError: If no row comes back.
+            MultipleRecordsError: If several rows come back.
+            ValueError: If the row has several columns.
+        """
+        rows, width = self._run(sql, where_args)
+        if width > 1:
+            raise ValueError(f"Query returned {width} columns; item() needs exactly one")
+        if not rows:
+            raise NotFoundError("Query returned no rows", filters=None)
+        if len(rows) > 1:
+            raise MultipleRecordsError("query", len(rows))
+        return next(iter(rows[0].values()))
+
+    def executescript(self, sql: str) -> None:
+        """Run a script of several statements in one transaction."""
+        statements = split_script(sql)
+        self._ready()
+        with self._connection(write=True) as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+        if any(is_ddl(statement) for statement in statements):
+            self._after_ddl()
+
+    def enable_foreign_keys(self) -> None:
+        """Enforce foreign keys on every SQLite connection (no-op on PostgreSQL)."""
+        if self._dialect != "sqlite":
+            return
+        self._config = self._config.model_copy(update={"sqlite_foreign_keys": True})
+        install_sqlite_hooks(self._engine, self._config)
+        if self._tx.get() is None and self._bound is not None and not self._bound.in_transaction():
+            self._bound.exec_driver_sql("PRAGMA foreign_keys = ON")
+
+    def _quote(self, name: str) -> str:
+        return self._engine.dialect.identifier_preparer.quote(name)
+
+    def _drop_sql(self, kind: str, name: str, *, if_exists: bool = False) -> str:
+        cascade = " CASCADE" if self._dialect == "postgresql" else ""
+        guard = " IF EXISTS" if if_exists else ""
+        return f"DROP {kind}{guard} {self._quote(name)}{cascade}"
+
+    def _create_table(
+        self,
+        sa_table: sa.Table,
+        cls: type | None,
+        indexes: Iterable[str | tuple[str, ...] | Index | FTSIndex],
+        *,
+        drop_first: bool,
+    ) -> Table:
+        columns = [c.name for c in sa_table.columns]
+        try:
+            plain, fts = index_specs(sa_table.name, columns, indexes)
+            _check_references(sa_table)
+        except BaseException:
+            self._catalog.metadata.remove(sa_table)
+            raise
+        for spec in plain:
+            sa.Index(spec.name, *(sa_table.c[col] for col in spec.columns), unique=spec.unique)
+        with self.transaction() as conn:
+            if drop_first:
+                self._drop_fts_objects(conn, sa_table.name)
+                conn.execute(sa.text(self._drop_sql("TABLE", sa_table.name)))
+            conn.execute(CreateTable(sa_table))
+            for index in sa_table.indexes:
+                conn.execute(CreateIndex(index))
+            self._note_ddl()
+            self._catalog.put(sa_table, view=False)
+            if cls is not None:
+                self._catalog.bind(sa_table.name, cls)
+            self._handles.pop((sa_table.name, True), None)
+            table = self._handle(sa_table.name, view=False)
+            for entry in fts:
+                table.create_fts_index(entry.columns, entry.name, entry.language)
+        return table
+
+    def _drop_fts_objects(self, conn: Connection, table_name: str) -> None:
+        """Drop the full-text indexes of a table and their bookkeeping rows."""
+        for index in self._catalog.fts.pop(table_name, []):
+            for statement in fts_drop_sql(self._dialect, self._quote, index["name"]):
+                conn.exec_driver_sql(statement)
+            conn.execute(sa.delete(fts_table).where(fts_table.c.name == index["name"]))

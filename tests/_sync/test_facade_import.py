@@ -1,0 +1,69 @@
+# This file is generated from tests/_async/test_facade_import.py by scripts/unasync.py. Do not edit it by hand.
+"""import_file: CSV, TSV, JSON and JSON lines, in one transaction."""
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sqlmodel_crud_utils.exceptions import DuplicateKeyError, SchemaError, ValidationError
+from sqlmodel_crud_utils.facade import Database
+from tests.support import BACKENDS
+
+from .conftest_facade import open_facade
+
+CSV = "id,name,price,note\n1,apple,1.5,\n2,pear,2,ripe\n3,plum,,\n"
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: Any, tmp_path: Path) -> Iterator[Database]:
+    with open_facade(request.param, tmp_path) as database:
+        yield database
+
+
+def test_import_csv_creates_typed_table(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "fruit.csv"
+    path.write_text(CSV)
+    calls: list[tuple[int, int | None]] = []
+    table = db.import_file(
+        "fruit", path, pk="id", batch_size=2, progress=lambda *a: calls.append(a)
+    )
+    assert calls == [(2, 3), (3, 3)]
+    assert table.pks == ["id"]
+    rows = table(order_by="id")
+    assert rows[0] == {"id": 1, "name": "apple", "price": 1.5, "note": None}
+    assert rows[1]["price"] == 2.0
+    assert rows[2]["price"] is None
+    assert table.count_where("price > ?", [1.6]) == 1
+
+
+def test_import_json_and_jsonl(db: Database) -> None:
+    data = [{"id": 1, "tags": ["a"], "ok": True}, {"id": 2, "tags": {"b": 1}, "ok": False}]
+    table = db.import_file("things", json.dumps(data).encode(), pk="id")
+    assert (table[1])["tags"] == ["a"]
+    assert bool((table[2])["ok"]) is False
+    lines = io.StringIO('{"id": 3, "tags": null, "ok": true}\n\n{"id": 4, "ok": false}\n')
+    db.import_file("things", lines, format="ndjson")
+    assert table.count == 4
+
+
+def test_import_tsv_by_sniffing_and_alter(db: Database) -> None:
+    db.import_file("people", b"name\tage\nann\t30\n")
+    with pytest.raises(SchemaError, match="alter=True"):
+        db.import_file("people", b"name\tage\tcity\nbob\t40\toslo\n")
+    table = db.import_file("people", b"name\tage\tcity\nbob\t40\toslo\n", alter=True)
+    assert table.columns == ["name", "age", "city"]
+    assert [row["city"] for row in table(order_by="name")] == [None, "oslo"]
+
+
+def test_import_is_atomic(db: Database) -> None:
+    with pytest.raises(DuplicateKeyError):
+        db.import_file("dups", b"id,v\n1,a\n1,b\n", pk="id")
+    assert "dups" not in db.table_names()
+    with pytest.raises(ValidationError):
+        db.import_file("bad", b"[1, 2]", format="json")
+    with pytest.raises(ValidationError, match="unknown format"):
+        db.import_file("bad", b"x", format="xml")
