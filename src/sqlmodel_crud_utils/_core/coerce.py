@@ -88,46 +88,121 @@ def _to_date(text: str) -> Any:
         return value.date() if value is not None else text
 
 
-def coerce_value(column: Column[Any] | ColumnElement[Any] | Any, value: Any) -> Any:
+def _parse(text: str, target: type, column: Any) -> Any:
+    """Parse ``text`` as ``target``; raises ``ValueError`` when it does not parse."""
+    if target is bool:
+        parsed = parse_bool(text)
+        if parsed is None:
+            raise ValueError("expected true/false, 1/0, yes/no or on/off")
+        return parsed
+    if issubclass(target, int):
+        if not _INT.match(text):
+            raise ValueError("expected an integer")
+        return int(text)
+    if issubclass(target, float):
+        return float(text)
+    if issubclass(target, Decimal):
+        return Decimal(text)
+    if issubclass(target, uuid.UUID):
+        return uuid.UUID(text)
+    if issubclass(target, dt.datetime):
+        value = _to_datetime(text, column)
+        if isinstance(value, str):
+            raise ValueError("expected an ISO 8601 date and time")
+        return value
+    if issubclass(target, dt.date):
+        value = _to_date(text)
+        if isinstance(value, str):
+            raise ValueError("expected an ISO 8601 date")
+        return value
+    if issubclass(target, dt.time):
+        return dt.time.fromisoformat(text)
+    raise LookupError(target)
+
+
+def coerce_value(
+    column: Column[Any] | ColumnElement[Any] | Any, value: Any, *, strict: bool = False
+) -> Any:
     """Convert a string ``value`` to the Python type of ``column``.
 
     Only ``str`` values are converted; text columns never.  Integers accept an
     optional sign; booleans accept ``true/false/1/0/yes/no/on/off``; naive
     datetime text is taken as UTC and made aware (or bound as naive UTC for
-    columns that store naive values).  Anything that does not parse is
-    returned unchanged.
+    columns that store naive values).
 
     Args:
         column: The column (or column expression) the value is compared with.
         value: The value to convert.
+        strict: Raise instead of passing text that does not parse through.
 
     Returns:
-        The converted value, or ``value`` itself.
+        The converted value, or ``value`` itself (types without a parser, and
+        unparseable text when not ``strict``).
+
+    Raises:
+        ValueError: ``strict`` and the text does not parse as the column's
+            type, or ``strict`` and text is given for a binary column.
     """
     if not isinstance(value, str):
         return value
     target = python_type(column)
-    if target is None or issubclass(target, (str, bytes)):
+    if target is None or issubclass(target, str):
         return value
-    text = value.strip()
+    if issubclass(target, bytes):
+        if strict:
+            raise ValueError("expected bytes for a binary column, got text")
+        return value
     try:
-        if target is bool:
-            parsed = parse_bool(text)
-            return value if parsed is None else parsed
-        if issubclass(target, int):
-            return int(text) if _INT.match(text) else value
-        if issubclass(target, float):
-            return float(text)
-        if issubclass(target, Decimal):
-            return Decimal(text)
-        if issubclass(target, uuid.UUID):
-            return uuid.UUID(text)
-        if issubclass(target, dt.datetime):
-            return _to_datetime(text, column)
-        if issubclass(target, dt.date):
-            return _to_date(text)
-        if issubclass(target, dt.time):
-            return dt.time.fromisoformat(text)
-    except (ValueError, InvalidOperation, TypeError):
+        return _parse(value.strip(), target, column)
+    except LookupError:
         return value
+    except (ValueError, InvalidOperation, TypeError, OverflowError) as exc:
+        if strict:
+            reason = str(exc) if isinstance(exc, ValueError) and str(exc) else "unparseable"
+            raise ValueError(f"cannot read {value!r} as {target.__name__}: {reason}") from exc
+        return value
+
+
+def _accepts(target: type, value: Any) -> bool:
+    if issubclass(target, bool):
+        return isinstance(value, (bool, int))
+    if issubclass(target, (int, float, Decimal)):
+        return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    if issubclass(target, dt.datetime):
+        return isinstance(value, dt.datetime)
+    if issubclass(target, dt.date):
+        return isinstance(value, dt.date)
+    if issubclass(target, dt.time):
+        return isinstance(value, dt.time)
+    if issubclass(target, uuid.UUID):
+        return isinstance(value, uuid.UUID)
+    if issubclass(target, bytes):
+        return isinstance(value, (bytes, bytearray, memoryview))
+    if issubclass(target, str):
+        return isinstance(value, str)
+    return True
+
+
+def conform_value(column: Any, value: Any) -> Any:
+    """Convert ``value`` for comparison with ``column`` or raise ``ValueError``.
+
+    Text is parsed as with ``coerce_value(strict=True)``; numbers compared with
+    a text column become text; other values must already be of the column's
+    Python type (``None`` always passes).  Columns of unknown or container
+    type accept anything.
+    """
+    value = coerce_value(column, value, strict=True)
+    target = python_type(column)
+    if value is None or target is None or issubclass(target, (dict, list)):
+        return value
+    if (
+        issubclass(target, str)
+        and isinstance(value, (int, float, Decimal))
+        and not isinstance(value, bool)
+    ):
+        return str(value)
+    if not _accepts(target, value):
+        raise ValueError(
+            f"expected a {target.__name__} value for this column, got {type(value).__name__}"
+        )
     return value

@@ -36,13 +36,17 @@ import dataclasses
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import TimeoutError as _SAPoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 
 from sqlmodel_crud_utils.exceptions import (
     CheckConstraintError,
+    ConcurrencyError,
     DatabaseConnectionError,
     DuplicateKeyError,
     ForeignKeyError,
     IntegrityError,
+    InvalidArgumentError,
     NotNullError,
     QueryExecutionError,
     RetryableError,
@@ -347,7 +351,8 @@ def translate_error(error: BaseException, *, query: str | None = None) -> SQLMod
     Args:
         error: A SQLAlchemy ``DBAPIError`` (its ``orig`` is read) or a raw driver exception
             from ``sqlite3``, ``aiosqlite``, psycopg or asyncpg. An exception of this package
-            is returned unchanged; anything else becomes a :class:`QueryExecutionError`.
+            is returned unchanged; SQLAlchemy's ``StaleDataError`` (a version-counter conflict)
+            becomes a :class:`ConcurrencyError`; anything else a :class:`QueryExecutionError`.
         query: The SQL that failed. Defaults to the statement SQLAlchemy recorded.
 
     Returns:
@@ -358,6 +363,22 @@ def translate_error(error: BaseException, *, query: str | None = None) -> SQLMod
     """
     if isinstance(error, SQLModelCRUDError):
         return error
+    if isinstance(error, StaleDataError):
+        # An optimistic-lock (version counter) conflict found by the ORM, not the driver.
+        conflict = ConcurrencyError(
+            f"Concurrent modification detected: {error}", original_error=error
+        )
+        conflict.__cause__ = error
+        conflict.__suppress_context__ = True
+        return conflict
+    if isinstance(error, _SAPoolTimeout):
+        exhausted = DatabaseConnectionError(
+            f"Connection pool exhausted: no connection became free in time ({error})",
+            original_error=error,
+        )
+        exhausted.__cause__ = error
+        exhausted.__suppress_context__ = True
+        return exhausted
     if query is None:
         statement = getattr(error, "statement", None)
         query = statement if isinstance(statement, str) else None
@@ -370,6 +391,27 @@ def translate_error(error: BaseException, *, query: str | None = None) -> SQLMod
     translated.__cause__ = error
     translated.__suppress_context__ = True
     return translated
+
+
+def bind_error(error: BaseException) -> InvalidArgumentError | None:
+    """A value a column type refused while binding parameters, as a validation error.
+
+    SQLAlchemy wraps exceptions raised by type processors in a ``StatementError``
+    that is not a ``DBAPIError``: nothing reached the database.  Returns
+    ``None`` for anything else.
+    """
+    if isinstance(error, OverflowError):  # sqlite3 refuses integers beyond 64 bits
+        return InvalidArgumentError(f"a value is out of the database's range: {error}")
+    if not isinstance(error, sa_exc.StatementError) or isinstance(error, sa_exc.DBAPIError):
+        return None
+    cause = error.orig
+    if not isinstance(cause, (TypeError, ValueError, AttributeError, OverflowError)):
+        return None
+    params = error.params
+    return InvalidArgumentError(
+        f"a value was rejected by its column type before any SQL ran: {cause}",
+        value=None if params is None else "(see the bound parameters)",
+    )
 
 
 def error_code(error: BaseException) -> str | int | None:

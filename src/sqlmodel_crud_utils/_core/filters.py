@@ -18,7 +18,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlalchemy.sql.elements import ColumnElement
 
-from sqlmodel_crud_utils._core.coerce import FALSE_WORDS, coerce_value, parse_bool
+from sqlmodel_crud_utils._core.coerce import FALSE_WORDS, conform_value, parse_bool, python_type
 from sqlmodel_crud_utils.exceptions import (
     InvalidArgumentError,
     UnknownColumnError,
@@ -113,6 +113,52 @@ def merge_filter_sources(
     return merged
 
 
+_TEXT_OPERATORS = ("like", "ilike", "startswith", "endswith")
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+
+
+def _holds_containers(column: Any) -> bool:
+    target = python_type(column)
+    return target is not None and issubclass(target, (dict, list))
+
+
+def _coerce(key: str, column: Any, value: Any) -> Any:
+    """Convert a filter value to the column's type, or raise a clear error naming the key."""
+    if isinstance(value, _CONTAINERS) and not _holds_containers(column):
+        raise InvalidArgumentError(
+            "expected a single value; use __in / __not_in for several", field=key, value=value
+        )
+    try:
+        return conform_value(column, value)
+    except ValueError as exc:
+        raise InvalidArgumentError(str(exc), field=key, value=value) from exc
+
+
+def _comparable(key: str, column: Any, value: Any) -> Any:
+    """A value for ``< <= > >= BETWEEN``: converted, and never ``None``."""
+    if value is None or isinstance(value, bool):
+        raise InvalidArgumentError(
+            "expected a value to order by, not None/True/False", field=key, value=value
+        )
+    if _holds_containers(column):
+        raise InvalidArgumentError("JSON columns cannot be ordered or ranged", field=key)
+    return _coerce(key, column, value)
+
+
+def _text_pattern(key: str, column: Any, value: Any) -> str:
+    """The text of a ``LIKE``-family filter; only text columns take one."""
+    target = python_type(column)
+    if target is not None and not issubclass(target, str):
+        raise InvalidArgumentError(
+            f"this operator needs a text column; the column holds {target.__name__}",
+            field=key,
+            value=value,
+        )
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise InvalidArgumentError("expected text to match", field=key, value=value)
+    return str(value)
+
+
 def _iterable_values(
     key: str, value: Any, column: Any, plan: FilterPlan, strict: bool
 ) -> list[Any] | None:
@@ -122,7 +168,7 @@ def _iterable_values(
             raise InvalidArgumentError(message, field=key, value=value)
         plan.warnings.append(f"Ignoring filter {key}: {message}")
         return None
-    return [coerce_value(column, item) for item in value]
+    return [_coerce(key, column, item) for item in value]
 
 
 def _operator_clause(
@@ -148,10 +194,10 @@ def _operator_clause(
             raise InvalidArgumentError(
                 "expected exactly two values (low, high)", field=key, value=value
             )
-        low, high = (coerce_value(column, bound) for bound in bounds)
+        low, high = (_comparable(key, column, bound) for bound in bounds)
         return column.between(low, high)  # type: ignore[no-any-return]
-    if operator in ("like", "ilike", "startswith", "endswith"):
-        text = str(value)
+    if operator in _TEXT_OPERATORS:
+        text = _text_pattern(key, column, value)
         if operator == "like":
             return column.like(f"%{text}%")  # type: ignore[no-any-return]
         if operator == "ilike":
@@ -159,8 +205,8 @@ def _operator_clause(
         if operator == "startswith":
             return column.startswith(text, autoescape=True)  # type: ignore[no-any-return]
         return column.endswith(text, autoescape=True)  # type: ignore[no-any-return]
-    coerced = coerce_value(column, value)
     if operator == "ne":
+        coerced = _coerce(key, column, value)
         return column.is_not(None) if coerced is None else column != coerced  # type: ignore[no-any-return]
     comparisons = {
         "gte": column.__ge__,
@@ -168,7 +214,7 @@ def _operator_clause(
         "lte": column.__le__,
         "lt": column.__lt__,
     }
-    return comparisons[operator](coerced)  # type: ignore[no-any-return]
+    return comparisons[operator](_comparable(key, column, value))  # type: ignore[no-any-return]
 
 
 def _unknown_key(model: Any, key: str) -> UnknownFilterError:
@@ -205,7 +251,7 @@ def build_filters(model: Any, items: Mapping[str, Any], *, strict: bool = False)
     for key, value in items.items():
         if key in columns:
             column = columns[key]
-            coerced = coerce_value(column, value)
+            coerced = _coerce(key, column, value)
             plan.clauses.append(column.is_(None) if coerced is None else column == coerced)
             continue
         prefix, sep, operator = key.rpartition("__")
