@@ -43,8 +43,17 @@ class Pair:
 PAIRS: tuple[Pair, ...] = (
     Pair(PKG / "a_sync.py", PKG / "sync.py"),
     Pair(PKG / "_async", PKG / "_sync"),
+    Pair(PKG / "facade" / "aio", PKG / "facade" / "sync"),
     Pair(ROOT / "tests" / "_async", ROOT / "tests" / "_sync"),
 )
+
+#: Hand-written twin modules (``_twin.py``): one per side, never generated.
+HAND_WRITTEN_PREFIX = "_twin"
+
+
+def _hand_written(path: Path) -> bool:
+    return path.name.startswith(HAND_WRITTEN_PREFIX)
+
 
 #: Ordered (pattern, replacement) rewrite rules.  Every rule must match at least
 #: once across all sources, otherwise ``--check`` fails.
@@ -57,8 +66,12 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"from sqlalchemy\.ext\.asyncio import (?=async_sessionmaker)", "from sqlalchemy.orm import "),
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
+    (r"\basync for\b", "for"),
     (r"\bawait ", ""),
     (r"\basynccontextmanager\b", "contextmanager"),
+    (r"\b__aenter__\b", "__enter__"),
+    (r"\b__aexit__\b", "__exit__"),
+    (r"\bfacade\.aio\b", "facade.sync"),
     # Async-only identifiers follow one naming convention so that few rules cover them:
     # ``async_x`` -> ``x``, ``x_async_y`` -> ``x_y``, ``AsyncX`` -> ``X``.
     (r"\basync_(?=[a-z])", ""),
@@ -66,6 +79,7 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"\bAsync(?=[A-Z])", ""),
     (r"\ba_transaction\b", "transaction"),
     (r"\ba_sync\b", "sync"),
+    (r"\b_async\b", "_sync"),
     (r"\b_ASYNC_TWIN = True\b", "_ASYNC_TWIN = False"),
 )
 
@@ -108,7 +122,7 @@ def sources(pair: Pair) -> list[tuple[Path, Path]]:
     return [
         (path, pair.target / path.relative_to(pair.source))
         for path in sorted(pair.source.rglob("*.py"))
-        if "__pycache__" not in path.parts
+        if "__pycache__" not in path.parts and not _hand_written(path)
     ]
 
 
@@ -126,7 +140,7 @@ def orphans(pair: Pair, expected: set[Path]) -> list[Path]:
     return [
         path
         for path in sorted(pair.target.rglob("*.py"))
-        if "__pycache__" not in path.parts and path not in expected
+        if "__pycache__" not in path.parts and path not in expected and not _hand_written(path)
     ]
 
 

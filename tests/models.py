@@ -8,6 +8,9 @@ from uuid import UUID
 from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
+from sqlmodel_crud_utils.mixins import TimestampMixin
+from sqlmodel_crud_utils.softdelete import soft_delete_unique_index
+
 
 class Team(SQLModel, table=True):
     __tablename__ = "teams"
@@ -66,6 +69,59 @@ class Note(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     body: str
+    is_deleted: bool | None = Field(default=False)
+    deleted_at: datetime | None = None
+    deleted_by: str | None = Field(default=None, max_length=100)
+
+
+class HookAudit(SQLModel, table=True):
+    """Audit rows written by a lifecycle hook in the same transaction as the change."""
+
+    __tablename__ = "hook_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str
+    target: str
+
+
+class Ranked(SQLModel, table=True):
+    """Rows with many ties and NULLs in the sort columns (keyset pagination)."""
+
+    __tablename__ = "ranked"
+
+    id: int | None = Field(default=None, primary_key=True)
+    score: int | None = Field(default=None, index=True)
+    label: str | None = None
+
+
+class StreamRow(SQLModel, table=True):
+    """A narrow table for streaming many rows."""
+
+    __tablename__ = "stream_rows"
+
+    id: int | None = Field(default=None, primary_key=True)
+    value: int
+
+
+class Stamped(TimestampMixin, SQLModel, table=True):
+    """Database-generated timestamps that are not pydantic fields (read cache)."""
+
+    __tablename__ = "stamped"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    price: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(10, 2)))
+
+
+class Member(SQLModel, table=True):
+    """Soft-deletable rows whose e-mail is unique among the rows not deleted."""
+
+    __tablename__ = "members"
+    __table_args__ = (soft_delete_unique_index("uq_members_email_alive", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str
+    name: str = ""
     is_deleted: bool | None = Field(default=False)
     deleted_at: datetime | None = None
     deleted_by: str | None = Field(default=None, max_length=100)

@@ -112,3 +112,34 @@ async def async_create_tables(engine: Any, metadata: Any = None) -> None:
     """Create the test models' tables on an async engine."""
     async with engine.begin() as conn:
         await conn.run_sync((metadata or SQLModel.metadata).create_all)
+
+
+def run_concurrently(fn: Any, count: int) -> list[Any]:
+    """Call ``fn(i)`` for ``i`` in ``range(count)`` from ``count`` threads at once."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(count)
+
+    def start(index: int) -> Any:
+        barrier.wait(timeout=30)
+        return fn(index)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(start, range(count)))
+
+
+async def async_run_concurrently(fn: Any, count: int) -> list[Any]:
+    """Run ``fn(i)`` for ``i`` in ``range(count)`` as concurrent tasks."""
+    import asyncio
+
+    return list(await asyncio.gather(*(fn(index) for index in range(count))))
+
+
+def is_memory(engine: Any) -> bool:
+    """Whether ``engine`` is an in-memory SQLite database (one shared connection)."""
+    return engine.url.get_backend_name() == "sqlite" and engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    )

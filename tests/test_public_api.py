@@ -39,16 +39,31 @@ UPSTREAM_ROOT_NAMES = [
     "transaction",
     "a_transaction",
     "HISTORY_METADATA",
+    "TrackChangesMixin",
+    "register_change_tracking",
+    "AuditMixin",
+    "SoftDeleteMixin",
+    "TimestampMixin",
+    "QueryBuilder",
+    "AsyncQueryBuilder",
+    "CacheBackend",
+    "InMemoryCache",
+    "RedisCache",
+    "configure_cache",
+    "invalidate_cache",
 ]
 
 
 def public_functions(module: object) -> dict[str, object]:
+    """Functions defined in the module plus the twin helpers it exports in ``__all__``."""
+    exported = set(getattr(module, "__all__", ()))
     return {
         name: value
         for name, value in vars(module).items()
         if inspect.isfunction(value)
         and not name.startswith("_")
-        and value.__module__ == module.__name__  # type: ignore[attr-defined]
+        and (value.__module__ == module.__name__ or (name in exported and name != "upsert"))  # type: ignore[attr-defined]
+        and name not in ("soft_delete_timestamp",)
     }
 
 
@@ -84,6 +99,12 @@ def test_upstream_root_names_are_present() -> None:
         assert hasattr(root, name), name
     assert root.__version__ == "0.5.0"
     assert root.transaction is sys.modules["sqlmodel_crud_utils.transactions"].transaction
+    assert root.QueryBuilder is sync.QueryBuilder
+    assert root.AsyncQueryBuilder is a_sync.AsyncQueryBuilder
+    async_helpers = [f"a_{name}" for name in UPSTREAM_ROOT_NAMES[1:14]]
+    upstream_48 = set(UPSTREAM_ROOT_NAMES) | set(async_helpers)
+    assert len(upstream_48) == 48
+    assert upstream_48 <= set(root.__all__)
 
 
 def test_upstream_signatures_are_kept() -> None:
@@ -119,6 +140,7 @@ def test_upstream_signatures_are_kept() -> None:
             "raise_on_error",
             "chunk_size",
             "on_conflict",
+            "resurrect",
         ],
         "get_result_from_query": ["query", "session", "raise_on_error"],
         "delete_rows_within_id_list": [

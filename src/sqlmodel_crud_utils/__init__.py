@@ -10,6 +10,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from sqlmodel_crud_utils._core.errors import is_retryable, translate_error
+from sqlmodel_crud_utils.audit import acting_as, current_user, reset_current_user, set_current_user
+from sqlmodel_crud_utils.cache import (
+    CacheBackend,
+    InMemoryCache,
+    RedisCache,
+    a_invalidate_cache,
+    configure_cache,
+    get_cache,
+    invalidate_cache,
+)
 from sqlmodel_crud_utils.config import DBConfig
 from sqlmodel_crud_utils.engine import (
     create_async_engine_from_config,
@@ -25,6 +36,7 @@ from sqlmodel_crud_utils.exceptions import (
     DuplicateKeyError,
     ForeignKeyError,
     IntegrityError,
+    InvalidArgumentError,
     MultipleRecordsError,
     NotNullError,
     QueryExecutionError,
@@ -33,27 +45,70 @@ from sqlmodel_crud_utils.exceptions import (
     SchemaError,
     SQLModelCRUDError,
     TransactionError,
+    UnknownColumnError,
+    UnknownFilterError,
     ValidationError,
 )
+from sqlmodel_crud_utils.hooks import (
+    EVENTS,
+    HookContext,
+    clear_hooks,
+    hook,
+    register_hook,
+    unregister_hook,
+)
 from sqlmodel_crud_utils.log import use_loguru
+from sqlmodel_crud_utils.mixins import (
+    AuditMixin,
+    AwareAuditMixin,
+    AwareSoftDeleteMixin,
+    AwareUTCDateTime,
+    SoftDeleteMixin,
+    TimestampMixin,
+    UTCDateTime,
+    UUIDPrimaryKeyMixin,
+    VersionMixin,
+    raise_on_conflict,
+    uuid7,
+)
+from sqlmodel_crud_utils.pagination import (
+    CursorPage,
+    InvalidCursorError,
+    Page,
+    configure_cursor_secret,
+)
 from sqlmodel_crud_utils.results import AllRowsFailed, ResultList
 from sqlmodel_crud_utils.session import get_session, session_dependency, session_scope
+from sqlmodel_crud_utils.softdelete import (
+    exclude_deleted_in,
+    exclude_deleted_rows,
+    soft_delete_unique_index,
+)
 from sqlmodel_crud_utils.sync import (
+    QueryBuilder,
     bulk_update_rows,
     bulk_upsert_mappings,
     delete_row,
     delete_rows_within_id_list,
     get_change_history,
     get_one_or_create,
+    get_or_create,
     get_result_from_query,
     get_row,
     get_rows,
     get_rows_within_id_list,
     insert_data_rows,
+    restore_row,
+    soft_delete_row,
     update_row,
     write_row,
 )
-from sqlmodel_crud_utils.tracking import HISTORY_METADATA
+from sqlmodel_crud_utils.tracking import (
+    HISTORY_METADATA,
+    TrackChangesMixin,
+    record_bulk_changes,
+    register_change_tracking,
+)
 from sqlmodel_crud_utils.transactions import transaction
 
 __version__ = "0.5.0"
@@ -75,12 +130,41 @@ TWIN_HELPERS: tuple[str, ...] = (
     "write_row",
 )
 
+#: Helpers added by this package, also in both twins.
+NEW_TWIN_HELPERS: tuple[str, ...] = ("get_or_create", "restore_row", "soft_delete_row")
+
 #: Async names resolved on first access: name -> (module, attribute).  The async
 #: session helpers need SQLAlchemy's asyncio extension (and greenlet), so they are
 #: importable by name but kept out of ``__all__``: a star import stays greenlet-free.
 _LAZY: dict[str, tuple[str, str]] = {
-    **{f"a_{name}": ("sqlmodel_crud_utils.a_sync", name) for name in TWIN_HELPERS},
+    **{
+        f"a_{name}": ("sqlmodel_crud_utils.a_sync", name)
+        for name in TWIN_HELPERS + NEW_TWIN_HELPERS
+    },
     "a_transaction": ("sqlmodel_crud_utils.transactions", "a_transaction"),
+    "AsyncQueryBuilder": ("sqlmodel_crud_utils.a_sync", "AsyncQueryBuilder"),
+    # the table facade: sync twin, async twin, markers and facade-only errors
+    **{
+        name: ("sqlmodel_crud_utils.facade.sync", name)
+        for name in ("Database", "Table", "View", "ValidatedTable")
+    },
+    **{
+        name: ("sqlmodel_crud_utils.facade.aio", name)
+        for name in ("AsyncDatabase", "AsyncTable", "AsyncView", "AsyncValidatedTable")
+    },
+    **{
+        name: ("sqlmodel_crud_utils.facade", name)
+        for name in (
+            "NOT_GIVEN",
+            "ForeignKey",
+            "ForeignKeyRef",
+            "FTSIndex",
+            "Text",
+            "NotFoundError",
+            "ForeignKeyValidationError",
+            "DeeBaseError",
+        )
+    },
     "async_session_scope": ("sqlmodel_crud_utils.session", "async_session_scope"),
     "async_session_dependency": ("sqlmodel_crud_utils.session", "async_session_dependency"),
     "get_async_session": ("sqlmodel_crud_utils.session", "get_async_session"),
@@ -130,6 +214,24 @@ __all__ = [
     "a_insert_data_rows",
     "a_update_row",
     "a_write_row",
+    # helpers added by this package
+    "get_or_create",
+    "a_get_or_create",
+    "soft_delete_row",
+    "a_soft_delete_row",
+    "restore_row",
+    "a_restore_row",
+    # lifecycle hooks
+    "EVENTS",
+    "HookContext",
+    "clear_hooks",
+    "hook",
+    "register_hook",
+    "unregister_hook",
+    # soft delete
+    "exclude_deleted_in",
+    "exclude_deleted_rows",
+    "soft_delete_unique_index",
     # exceptions
     "SQLModelCRUDError",
     "RecordNotFoundError",
@@ -147,11 +249,56 @@ __all__ = [
     "RetryableError",
     "SchemaError",
     "ConcurrencyError",
+    "InvalidArgumentError",
+    "UnknownColumnError",
+    "UnknownFilterError",
+    "translate_error",
+    "is_retryable",
+    # table facade (sync twin; the async twin loads by name)
+    "Database",
+    "Table",
+    "View",
+    "ValidatedTable",
+    # query builder and pagination
+    "QueryBuilder",
+    "AsyncQueryBuilder",
+    "Page",
+    "CursorPage",
+    "InvalidCursorError",
+    "configure_cursor_secret",
+    # read cache
+    "CacheBackend",
+    "InMemoryCache",
+    "RedisCache",
+    "configure_cache",
+    "invalidate_cache",
+    "a_invalidate_cache",
+    "get_cache",
     # transactions
     "transaction",
     "a_transaction",
     # tracking
     "HISTORY_METADATA",
+    "TrackChangesMixin",
+    "register_change_tracking",
+    "record_bulk_changes",
+    # mixins
+    "AuditMixin",
+    "SoftDeleteMixin",
+    "TimestampMixin",
+    "UTCDateTime",
+    "AwareAuditMixin",
+    "AwareSoftDeleteMixin",
+    "AwareUTCDateTime",
+    "UUIDPrimaryKeyMixin",
+    "VersionMixin",
+    "raise_on_conflict",
+    "uuid7",
+    # current user for audit columns
+    "acting_as",
+    "current_user",
+    "reset_current_user",
+    "set_current_user",
     # results
     "AllRowsFailed",
     "ResultList",

@@ -13,18 +13,30 @@ of ``bulk_upsert_mappings``) and ``soft_delete_timestamp``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import delete, update
-from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel, select
 
-from sqlmodel_crud_utils import utils
+from sqlmodel_crud_utils import cache, utils
+from sqlmodel_crud_utils._async import bulk_history
+from sqlmodel_crud_utils._async.hooks import fire_hooks
+from sqlmodel_crud_utils._async.query import AsyncQueryBuilder
+from sqlmodel_crud_utils._async.units import (
+    create_or_find,
+    failure,
+    find_or_lock,
+    first_result,
+    reraise_read,
+    row_by_pk,
+    undo_write,
+    write_unit,
+)
+from sqlmodel_crud_utils._async.writes import get_or_create, restore_row, soft_delete_row
 from sqlmodel_crud_utils._core.dialects import rows_per_statement, session_dialect_name
-from sqlmodel_crud_utils._core.errors import translate_error
 from sqlmodel_crud_utils._core.filters import (
     build_filters,
     column_attribute,
@@ -40,23 +52,20 @@ from sqlmodel_crud_utils._core.state import (
     in_block,
     restore,
     snapshot,
-    unloaded_columns,
 )
 from sqlmodel_crud_utils._core.statements import (
     ON_CONFLICT_MODES,
+    UpsertPlan,
     choose_upsert_dialect,
     coerce_id,
     key_of,
     legacy_upsert_statement,
     order_like_payload,
-    primary_key_where,
     select_by_keys,
     upsert_statement,
 )
 from sqlmodel_crud_utils.exceptions import (
     BulkOperationError,
-    RecordNotFoundError,
-    SQLModelCRUDError,
 )
 from sqlmodel_crud_utils.log import current_logger
 from sqlmodel_crud_utils.results import AllRowsFailed, ResultList
@@ -94,103 +103,27 @@ _ASYNC_TWIN = True
 soft_delete_timestamp: Any = utils.soft_delete_timestamp
 
 __all__ = [
+    "AsyncQueryBuilder",
     "bulk_update_rows",
     "bulk_upsert_mappings",
     "delete_row",
     "delete_rows_within_id_list",
     "get_change_history",
     "get_one_or_create",
+    "get_or_create",
     "get_result_from_query",
     "get_row",
     "get_rows",
     "get_rows_within_id_list",
     "insert_data_rows",
     "logger",
+    "restore_row",
+    "soft_delete_row",
     "soft_delete_timestamp",
     "update_row",
     "upsert",
     "write_row",
 ]
-
-
-# --------------------------------------------------------------------------- #
-# Session plumbing shared by the helpers
-# --------------------------------------------------------------------------- #
-
-
-async def _rollback(session: AsyncSession) -> None:
-    """Roll the whole session back; a failing rollback is logged, not raised."""
-    try:
-        await session.rollback()
-    except Exception as exc:
-        logger.error(f"Rollback failed: {exc!r}")
-
-
-async def _after_read_error(session: AsyncSession) -> None:
-    """Leave the session usable after a failed read (reads in a block never roll back)."""
-    if not in_block(session):
-        await _rollback(session)
-
-
-async def _commit_keeping(session: AsyncSession, objects: Sequence[Any]) -> None:
-    """Commit while keeping ``objects`` readable without I/O afterwards."""
-    await session.flush()
-    for obj in objects:
-        missing = unloaded_columns(obj)
-        if missing:
-            await session.refresh(obj, attribute_names=missing)
-    taken = snapshot(objects)
-    await session.commit()
-    restore(taken)
-
-
-@asynccontextmanager
-async def _write_unit(session: AsyncSession, objects: Sequence[Any] = ()) -> AsyncIterator[None]:
-    """Run one write: in a block under its own SAVEPOINT (flush only), else committed."""
-    if in_block(session):
-        async with session.begin_nested():
-            yield
-            await session.flush()
-    else:
-        yield
-        await _commit_keeping(session, objects)
-
-
-async def _undo_write(session: AsyncSession) -> None:
-    """After a failed write outside a block, roll everything back.
-
-    Inside a block the failed write's SAVEPOINT is already rolled back.
-    """
-    if not in_block(session):
-        await _rollback(session)
-
-
-async def _row_by_pk(
-    session: AsyncSession,
-    model: type[ModelT],
-    pk_field: str,
-    id_str: Any,
-    raise_on_error: bool,
-    options: Sequence[Any] = (),
-) -> ModelT | None:
-    """One ``session.exec(select ... WHERE pk = id)`` and one ``.one_or_none()``."""
-    column_attribute(model, pk_field)
-    stmt = select(model).where(primary_key_where(model, pk_field, id_str)).options(*options)
-    try:
-        row: ModelT | None = (await session.exec(stmt)).one_or_none()
-    except Exception as exc:
-        await _after_read_error(session)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
-    if row is None and raise_on_error:
-        raise RecordNotFoundError(model, id_str, pk_field)
-    return row
-
-
-def _failure(exc: BaseException) -> SQLModelCRUDError:
-    """The typed error ``raise_on_error=True`` raises for a database failure."""
-    return translate_error(exc)
 
 
 def _bulk_failure(exc: Exception, total: int) -> BulkOperationError:
@@ -216,16 +149,7 @@ async def get_result_from_query(
     Returns:
         The row (not a tuple), the first row when several match, or ``None``.
     """
-    try:
-        try:
-            return (await session.exec(query)).one_or_none()
-        except MultipleResultsFound:
-            return (await session.exec(query)).first()
-    except Exception as exc:
-        await _after_read_error(session)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+    return await first_result(session, query, raise_on_error)
 
 
 async def get_row(
@@ -253,9 +177,9 @@ async def get_row(
         lazy: Load ``lazy_load_keys`` relationships with ``lazyload``.
         lazy_load_keys: Relationship names (a plain string is one name).
         pk_field: The key column's attribute name.
-        use_cache: Accepted for compatibility; the read cache is configured
-            with ``configure_cache``.
-        cache_ttl: Time-to-live of a cached entry, in seconds.
+        use_cache: Answer from the read cache (see ``configure_cache``) when
+            no loader is active; a hit is a detached copy without relationships.
+        cache_ttl: Time-to-live of a cached entry, in seconds (default: the backend's).
         raise_on_error: Raise ``RecordNotFoundError`` when no row matches and
             typed errors on database failures.
 
@@ -271,9 +195,18 @@ async def get_row(
         options.extend(strict_loader_options(model, select_in_keys, "selectin"))
     if lazy:
         options.extend(strict_loader_options(model, lazy_load_keys, "lazy"))
-    row = await _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error, options)
+    slot = None
+    if use_cache and not options:
+        slot = cache.row_slot(session_inst, model, pk_field, id_str)
+    if slot is not None:
+        hit = await cache.async_cached_row(slot, model)
+        if hit is not None:
+            return True, hit
+    row = await row_by_pk(session_inst, model, pk_field, id_str, raise_on_error, options)
     if row is None:
         return False, None
+    if slot is not None:
+        await cache.async_keep_row(slot, row, cache_ttl)
     return True, row
 
 
@@ -315,8 +248,10 @@ async def get_rows(
         text_field: Column searched with full-text ``MATCH`` for the value
             given under the same key.
         stmnt: A ready statement, executed as given (all other options ignored).
-        use_cache: Accepted for compatibility; see ``configure_cache``.
-        cache_ttl: Time-to-live of a cached entry, in seconds.
+        use_cache: Answer from the read cache (see ``configure_cache``) when
+            there is no ``stmnt`` and no active loader; only non-empty results
+            are stored; hits are detached copies without relationships.
+        cache_ttl: Time-to-live of a cached entry, in seconds (default: the backend's).
         raise_on_error: Raise ``ValidationError`` for unusable ``__in``
             values and typed errors on database failures.
         filters: Filters as a mapping (keys never clash with parameter names).
@@ -330,8 +265,15 @@ async def get_rows(
         sqlalchemy.exc.InvalidRequestError: an unknown filter key.
         ValueError: a key given both as keyword and in ``filters``.
     """
+    slot = None
     if stmnt is None:
         criteria = merge_filter_sources(kwargs, filters)
+        if use_cache and not (selectin and select_in_keys) and not (lazy and lazy_load_keys):
+            slot = cache.rows_slot(session_inst, model, page, page_size, text_field, criteria)
+        if slot is not None:
+            hits = await cache.async_cached_rows(slot, model)
+            if hits is not None:
+                return len(hits) > 0, hits
         sort_field = criteria.pop("sort_field", None)
         sort_desc = criteria.pop("sort_desc", False)
         text_value = criteria.pop(text_field, None) if text_field else None
@@ -358,10 +300,9 @@ async def get_rows(
     try:
         rows = list((await session_inst.exec(stmnt)).all())
     except Exception as exc:
-        await _after_read_error(session_inst)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+        await reraise_read(session_inst, exc, raise_on_error)
+    if slot is not None:
+        await cache.async_keep_rows(slot, rows, cache_ttl)
     return len(rows) > 0, rows
 
 
@@ -397,10 +338,7 @@ async def get_rows_within_id_list(
             result = await session_inst.exec(select(model).where(column.in_(list(chunk))))
             rows.extend(result.all())
     except Exception as exc:
-        await _after_read_error(session_inst)
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+        await reraise_read(session_inst, exc, raise_on_error)
     return (True if _ASYNC_TWIN else len(rows) > 0), rows
 
 
@@ -433,9 +371,9 @@ async def get_change_history(
             rows = (await conn.execute(stmt)).all()
     except Exception as exc:
         logger.error(f"get_change_history failed for {model.__name__} {id_str!r}: {exc!r}")
-        await _undo_write(session_inst)
+        await undo_write(session_inst)
         if raise_on_error:
-            raise _failure(exc) from exc
+            raise failure(exc) from exc
         return False, []
     return True, history_dicts(rows)
 
@@ -475,7 +413,7 @@ async def get_one_or_create(
         ``(row, existed)``.
     """
     query = select(model).filter_by(**kwargs)
-    found = await get_result_from_query(query, session_inst, raise_on_error=raise_on_error)
+    found = await find_or_lock(session_inst, query, raise_on_error)
     if found is not None:
         if selectin and select_in_key:
             query = query.options(selectinload(getattr(model, select_in_key)))
@@ -485,17 +423,9 @@ async def get_one_or_create(
     for source in (kwargs, create_method_kwargs or {}):
         for key, value in source.items():
             setattr(created, key, value)
-    try:
-        async with _write_unit(session_inst, [created]):
-            session_inst.add(created)
-    except Exception as exc:
-        await _undo_write(session_inst)
-        winner = await get_result_from_query(query, session_inst, raise_on_error=raise_on_error)
-        if winner is not None:
-            return winner, True
-        if raise_on_error:
-            raise _failure(exc) from exc
-        raise
+    winner = await create_or_find(session_inst, created, query, raise_on_error)
+    if winner is not created:
+        return winner, True
     return created, False
 
 
@@ -513,14 +443,16 @@ async def write_row(
     Returns:
         ``(True, data_row)`` with the row's values loaded, or ``(False, None)``.
     """
+    model = type(data_row)
+    await fire_hooks("before_create", model, session_inst, rows=[data_row])
     try:
-        async with _write_unit(session_inst, [data_row]):
+        async with write_unit(session_inst, [data_row], "after_create", model, rows=[data_row]):
             session_inst.add(data_row)
     except Exception as exc:
-        await _undo_write(session_inst)
-        logger.error(f"write_row failed for {type(data_row).__name__}: {exc!r}")
+        await undo_write(session_inst)
+        logger.error(f"write_row failed for {model.__name__}: {exc!r}")
         if raise_on_error:
-            raise _failure(exc) from exc
+            raise failure(exc) from exc
         return False, None
     return True, data_row
 
@@ -546,13 +478,15 @@ async def insert_data_rows(
         (that flag equals ``(False,)`` and is falsy).
     """
     rows = materialise(data_rows)
+    model = type(rows[0]) if rows else SQLModel
+    await fire_hooks("before_bulk_insert", model, session_inst, rows=rows)
     try:
-        async with _write_unit(session_inst, rows):
+        async with write_unit(session_inst, rows, "after_bulk_insert", model, rows=rows):
             session_inst.add_all(rows)
     except Exception as exc:
         logger.error(f"insert_data_rows bulk insert failed: {exc!r}")
         logger.info("insert_data_rows: inserting rows one by one")
-        await _undo_write(session_inst)
+        await undo_write(session_inst)
     else:
         return True, rows
     saved: list[ModelT] = []
@@ -561,10 +495,10 @@ async def insert_data_rows(
     kept: Snapshot = []
     for row in rows:
         try:
-            async with _write_unit(session_inst, [row]):
+            async with write_unit(session_inst, [row], "after_bulk_insert", model, rows=[row]):
                 session_inst.add(row)
         except Exception as exc:
-            await _undo_write(session_inst)
+            await undo_write(session_inst)
             logger.error(f"insert_data_rows failed for a {type(row).__name__} row: {exc!r}")
             failed.append(row)
             errors.append(exc)
@@ -622,19 +556,28 @@ async def update_row(
             f"{model.__name__} has no attribute(s) {', '.join(map(repr, unknown))}; "
             f"valid: {', '.join(writable)}"
         )
-    row = await _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
+    row = await row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
         return False, None
+    context = await fire_hooks("before_update", model, session_inst, rows=[row], data=dict(data))
+    values = context.data if context is not None and context.data is not None else data
+    before = snapshot([row])
     try:
-        async with _write_unit(session_inst, [row]):
-            for key, value in data.items():
+        async with write_unit(
+            session_inst, [row], "after_update", model, rows=[row], data=dict(values)
+        ):
+            for key, value in values.items():
                 setattr(row, key, value)
             session_inst.add(row)
     except Exception as exc:
-        await _undo_write(session_inst)
+        await undo_write(session_inst)
+        if isinstance(exc, StaleDataError):
+            session_inst.expire(row)  # its version is stale: the next read reloads it
+        else:
+            restore(before)  # the row shows the stored values again, readable without I/O
         logger.error(f"update_row failed for {model.__name__} {pk_field}={id_str!r}: {exc!r}")
         if raise_on_error:
-            raise _failure(exc) from exc
+            raise failure(exc) from exc
         return False, row
     return True, row
 
@@ -661,17 +604,18 @@ async def delete_row(
         ``True`` when the row was deleted, ``False`` when none matched or the
         delete failed.
     """
-    row = await _row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
+    row = await row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
         return False
+    await fire_hooks("before_delete", model, session_inst, rows=[row])
     try:
-        async with _write_unit(session_inst):
+        async with write_unit(session_inst, (), "after_delete", model, rows=[row]):
             await session_inst.delete(row)
     except Exception as exc:
         logger.error(f"delete_row failed for {model.__name__} {pk_field}={id_str!r}: {exc!r}")
-        await _undo_write(session_inst)
+        await undo_write(session_inst)
         if raise_on_error:
-            raise _failure(exc) from exc
+            raise failure(exc) from exc
         return False
     return True
 
@@ -685,39 +629,40 @@ async def _run_upsert_chunks(
     session: AsyncSession,
     model: type[ModelT],
     payload: list[Mapping[str, Any]],
-    pk_fields: list[str],
-    set_columns: list[str],
-    on_conflict: str,
-    chunk_size: int | None,
-    dialect: str | None,
+    plan: UpsertPlan,
 ) -> list[ModelT]:
-    """Execute the upsert chunk by chunk; ``dialect`` is ``None`` for a rebound ``upsert``."""
+    """Execute the upsert chunk by chunk; ``plan.dialect`` is ``None`` for a rebound ``upsert``."""
     options = {"populate_existing": True}
     objects: list[ModelT] = []
-    if dialect is None:
-        size = rows_per_statement(len(payload[0]), session_dialect_name(session, model), chunk_size)
+    if plan.dialect is None:
+        budget_dialect = session_dialect_name(session, model)
+        size = rows_per_statement(len(payload[0]), budget_dialect, plan.chunk_size)
         chunks = list(chunked(payload, size)) if len(payload) > size else [payload]
         for chunk in chunks:
-            stmt = legacy_upsert_statement(upsert, model, chunk, pk_fields, set_columns)
+            stmt = legacy_upsert_statement(
+                upsert, model, chunk, plan.pk_fields, plan.set_columns, plan.on_conflict
+            )
             rows = (await session.scalars(stmt, execution_options=options)).all()
             if len(chunks) == 1:
                 return cast("list[ModelT]", rows)
             objects.extend(rows)
         return objects
-    stmt = upsert_statement(model, dialect, pk_fields, set_columns, on_conflict)
-    for chunk in chunked(payload, rows_per_statement(len(payload[0]), dialect, chunk_size)):
+    stmt = upsert_statement(model, plan)
+    for chunk in chunked(
+        payload, rows_per_statement(len(payload[0]), plan.dialect, plan.chunk_size)
+    ):
         params = list(chunk)
-        if dialect == "mysql":
+        if plan.dialect == "mysql":
             await session.exec(stmt, params=params)
-            keys = [key for key in (key_of(row, pk_fields) for row in params) if key is not None]
+            keys = [k for k in (key_of(row, plan.pk_fields) for row in params) if k is not None]
             found = await session.exec(
-                select_by_keys(model, pk_fields, keys), execution_options=options
+                select_by_keys(model, plan.pk_fields, keys), execution_options=options
             )
             objects.extend(found.all())
         else:
             result = await session.exec(stmt, params=params, execution_options=options)
             objects.extend(result.scalars().all())
-    return order_like_payload(objects, payload, pk_fields)
+    return order_like_payload(objects, payload, plan.pk_fields)
 
 
 async def bulk_upsert_mappings(
@@ -730,6 +675,7 @@ async def bulk_upsert_mappings(
     raise_on_error: bool = False,
     chunk_size: int | None = None,
     on_conflict: str = "update",
+    resurrect: bool = False,
 ) -> tuple[bool, list[ModelT]]:
     """Insert rows or update the existing ones, in one transaction.
 
@@ -748,6 +694,9 @@ async def bulk_upsert_mappings(
         raise_on_error: Raise ``BulkOperationError`` instead of the original error.
         chunk_size: Rows per statement (default: as many as the bind limit allows).
         on_conflict: ``"update"`` (default) or ``"nothing"`` to keep existing rows.
+        resurrect: For soft-delete models, let a conflicting soft-deleted row be
+            updated and restored.  By default such rows are left untouched (and
+            not returned): a plain upsert never brings a deleted row back.
 
     Returns:
         ``(True, [instances])`` with the inserted or updated rows;
@@ -771,26 +720,29 @@ async def bulk_upsert_mappings(
     set_columns = validate_upsert_update_columns(model, payload, pk_fields, update_columns)
     if not payload:
         return True, []
+    if await fire_hooks("before_bulk_upsert", model, session_inst, rows=payload) is not None:
+        validate_upsert_payload(payload)  # hooks may have changed the rows
+        set_columns = validate_upsert_update_columns(model, payload, pk_fields, update_columns)
     dialect = None
     if upsert is default_upsert:
         dialect, warning = choose_upsert_dialect(session_inst, model)
         if warning:
             logger.warning(warning)
+    returned: list[ModelT] = []
+    plan = UpsertPlan(pk_fields, set_columns, on_conflict, chunk_size, dialect, resurrect)
     try:
-        async with _write_unit(session_inst):
-            objects = await _run_upsert_chunks(
-                session_inst,
-                model,
-                payload,
-                pk_fields,
-                set_columns,
-                on_conflict,
-                chunk_size,
-                dialect,
-            )
+        async with write_unit(session_inst, (), "after_bulk_upsert", model, rows=returned):
+            before = None
+            if bulk_history.tracked(model):
+                keys = [k for k in (key_of(row, pk_fields) for row in payload) if k is not None]
+                before = await bulk_history.read_rows(session_inst, model, pk_fields, keys)
+            objects = await _run_upsert_chunks(session_inst, model, payload, plan)
+            if before is not None:
+                await bulk_history.record_upsert(session_inst, model, before, objects)
+            returned.extend(objects)
             taken = snapshot(objects)
     except Exception as exc:
-        await _undo_write(session_inst)
+        await undo_write(session_inst)
         logger.error(f"bulk_upsert_mappings failed for {model.__name__}: {exc!r}")
         if raise_on_error:
             raise _bulk_failure(exc, len(payload)) from exc
@@ -800,20 +752,41 @@ async def bulk_upsert_mappings(
 
 
 async def _bulk_statements(
-    session: AsyncSession, statements: Iterable[Any], what: str, total: int, raise_on_error: bool
+    session: AsyncSession,
+    statements: Iterable[Any],
+    what: str,
+    ids: list[Any],
+    raise_on_error: bool,
+    hook_event: str,
+    model: Any,
+    pk_field: str,
+    history: str | None,
+    **hook_args: Any,
 ) -> int:
-    """Execute bulk statements in one unit of work and return the affected-row count."""
+    """Execute bulk statements in one unit of work and return the affected-row count.
+
+    ``history`` (``"update"`` or ``"delete"``) records the change of a tracked model.
+    """
+    await fire_hooks(f"before_{hook_event}", model, session, ids=ids, **hook_args)
     affected = 0
     try:
-        async with _write_unit(session):
+        async with write_unit(session, (), f"after_{hook_event}", model, ids=ids, **hook_args):
+            before = None
+            if history is not None and bulk_history.tracked(model):
+                keys = [(value,) for value in ids]
+                before = await bulk_history.read_rows(session, model, [pk_field], keys)
             for stmt in statements:
                 result = await session.exec(stmt)
                 affected += max(getattr(result, "rowcount", 0) or 0, 0)
+            if before is not None and history == "update":
+                await bulk_history.record_update(session, model, before)
+            elif before is not None:
+                await bulk_history.record(session, model, "delete", list(before.values()))
     except Exception as exc:
-        await _undo_write(session)
+        await undo_write(session)
         logger.error(f"{what} failed: {exc!r}")
         if raise_on_error:
-            raise _bulk_failure(exc, total) from exc
+            raise _bulk_failure(exc, len(ids)) from exc
         raise
     return affected
 
@@ -857,7 +830,16 @@ async def bulk_update_rows(
         for chunk in chunked(ids, chunk_size)
     )
     count = await _bulk_statements(
-        session_inst, statements, "bulk_update_rows", len(ids), raise_on_error
+        session_inst,
+        statements,
+        "bulk_update_rows",
+        ids,
+        raise_on_error,
+        "bulk_update",
+        model,
+        pk_field,
+        "update",
+        data=data,
     )
     return True, count
 
@@ -915,6 +897,15 @@ async def delete_rows_within_id_list(
             delete(model).where(column.in_(list(chunk))) for chunk in chunked(ids, chunk_size)
         )
     count = await _bulk_statements(
-        session_inst, statements, "delete_rows_within_id_list", len(ids), raise_on_error
+        session_inst,
+        statements,
+        "delete_rows_within_id_list",
+        ids,
+        raise_on_error,
+        "bulk_delete",
+        model,
+        pk_field,
+        "update" if soft else "delete",
+        soft=soft,
     )
     return True, count

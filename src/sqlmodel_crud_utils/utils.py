@@ -26,6 +26,7 @@ from sqlmodel_crud_utils._core.dialects import (
 )
 from sqlmodel_crud_utils._core.filters import model_name
 from sqlmodel_crud_utils.log import current_logger
+from sqlmodel_crud_utils.query import QueryBuilderBase, reads_only_table
 
 T = TypeVar("T")
 
@@ -273,6 +274,7 @@ def materialise(items: Iterable[T]) -> list[T]:
 
 
 __all__ = [
+    "QueryBuilderBase",
     "SOFT_DELETE_COLUMNS",
     "chunked",
     "default_upsert",
@@ -280,6 +282,7 @@ __all__ = [
     "get_val",
     "is_date",
     "logger",
+    "reads_only_table",
     "soft_delete_statement",
     "soft_delete_timestamp",
     "validate_primary_key_field",

@@ -12,17 +12,19 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
+from sqlmodel_crud_utils._core.errors import is_retryable
 from sqlmodel_crud_utils._core.state import block_depth, set_block_depth
-from sqlmodel_crud_utils.exceptions import TransactionError
+from sqlmodel_crud_utils.cache import async_invalidate_written
+from sqlmodel_crud_utils.exceptions import RetryableError, TransactionError
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 def _wrap(exc: Exception, operation: str | None = None) -> TransactionError:
-    return TransactionError(
-        message=f"Transaction failed: {exc}", operation=operation, original_error=exc
-    )
+    """``TransactionError`` for a failed block; ``RetryableError`` when a retry may succeed."""
+    cls = RetryableError if is_retryable(exc) else TransactionError
+    return cls(message=f"Transaction failed: {exc}", operation=operation, original_error=exc)
 
 
 async def _begin_outermost(session: AsyncSession) -> None:
@@ -70,10 +72,10 @@ async def a_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
             set_block_depth(session, depth)
         return
 
-    await _begin_outermost(session)
     set_block_depth(session, 1)
     try:
         try:
+            await _begin_outermost(session)
             yield session
         except Exception as exc:
             await session.rollback()
@@ -86,5 +88,6 @@ async def a_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         except Exception as exc:
             await session.rollback()
             raise _wrap(exc, "commit") from exc
+        await async_invalidate_written(session)
     finally:
         set_block_depth(session, 0)

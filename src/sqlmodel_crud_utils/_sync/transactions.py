@@ -13,17 +13,19 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
+from sqlmodel_crud_utils._core.errors import is_retryable
 from sqlmodel_crud_utils._core.state import block_depth, set_block_depth
-from sqlmodel_crud_utils.exceptions import TransactionError
+from sqlmodel_crud_utils.cache import invalidate_written
+from sqlmodel_crud_utils.exceptions import RetryableError, TransactionError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 
 def _wrap(exc: Exception, operation: str | None = None) -> TransactionError:
-    return TransactionError(
-        message=f"Transaction failed: {exc}", operation=operation, original_error=exc
-    )
+    """``TransactionError`` for a failed block; ``RetryableError`` when a retry may succeed."""
+    cls = RetryableError if is_retryable(exc) else TransactionError
+    return cls(message=f"Transaction failed: {exc}", operation=operation, original_error=exc)
 
 
 def _begin_outermost(session: Session) -> None:
@@ -71,10 +73,10 @@ def transaction(session: Session) -> Iterator[Session]:
             set_block_depth(session, depth)
         return
 
-    _begin_outermost(session)
     set_block_depth(session, 1)
     try:
         try:
+            _begin_outermost(session)
             yield session
         except Exception as exc:
             session.rollback()
@@ -87,5 +89,6 @@ def transaction(session: Session) -> Iterator[Session]:
         except Exception as exc:
             session.rollback()
             raise _wrap(exc, "commit") from exc
+        invalidate_written(session)
     finally:
         set_block_depth(session, 0)
