@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -116,7 +116,7 @@ def audit_values(model: Any, *, inserting: bool = False) -> dict[str, str]:
     their own (the caller's values winning).
 
     Args:
-        model: The model class written.
+        model: The model class (or Core ``Table``) written.
         inserting: Include ``created_by`` (for rows being inserted).
 
     Returns:
@@ -127,7 +127,8 @@ def audit_values(model: Any, *, inserting: bool = False) -> dict[str, str]:
     if user is None:
         return {}
     try:
-        columns = sa_inspect(model).local_table.columns
+        target = model if isinstance(model, Table) else sa_inspect(model).local_table
+        columns = target.columns
     except Exception:
         return {}
     wanted = (_CREATED_BY, _UPDATED_BY) if inserting else (_UPDATED_BY,)

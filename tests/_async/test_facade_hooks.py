@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from sqlmodel_crud_utils.audit import acting_as
 from sqlmodel_crud_utils.facade import AsyncDatabase, AsyncTable
 from sqlmodel_crud_utils.hooks import HookContext, clear_hooks, hook, register_hook
 from tests.support import BACKENDS
@@ -113,3 +114,32 @@ async def test_facade_after_hook_failure_rolls_back(gadgets: AsyncTable) -> None
     with pytest.raises(Veto):
         await gadgets.insert(name="gone")
     assert await gadgets.count == 0
+
+
+@dataclasses.dataclass
+class Memo:
+    id: int | None = None
+    body: str = ""
+    created_by: str | None = None
+    updated_by: str | None = None
+
+
+async def test_facade_fills_audit_columns_from_current_user(db: AsyncDatabase) -> None:
+    memos = await db.create(Memo)
+    with acting_as("alice"):
+        first = await memos.insert(body="a")
+        await memos.insert_all([{"body": "b"}, {"body": "c", "created_by": "explicit"}])
+    assert (first.created_by, first.updated_by) == ("alice", "alice")
+    with acting_as("bob"):
+        edited = await memos.update(id=first.id, body="a2")
+        upserted = await memos.upsert(id=first.id, body="a3")
+    assert (edited.created_by, edited.updated_by) == ("alice", "bob")
+    assert (upserted.created_by, upserted.updated_by) == ("alice", "bob")
+    rows = await memos(order_by="id")
+    assert [(row.body, row.created_by) for row in rows] == [
+        ("a3", "alice"),
+        ("b", "alice"),
+        ("c", "explicit"),
+    ]
+    plain = await memos.insert(body="nobody")
+    assert plain.created_by is None

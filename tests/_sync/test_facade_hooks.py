@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from sqlmodel_crud_utils.audit import acting_as
 from sqlmodel_crud_utils.facade import Database, Table
 from sqlmodel_crud_utils.hooks import HookContext, clear_hooks, hook, register_hook
 from tests.support import BACKENDS
@@ -114,3 +115,32 @@ def test_facade_after_hook_failure_rolls_back(gadgets: Table) -> None:
     with pytest.raises(Veto):
         gadgets.insert(name="gone")
     assert gadgets.count == 0
+
+
+@dataclasses.dataclass
+class Memo:
+    id: int | None = None
+    body: str = ""
+    created_by: str | None = None
+    updated_by: str | None = None
+
+
+def test_facade_fills_audit_columns_from_current_user(db: Database) -> None:
+    memos = db.create(Memo)
+    with acting_as("alice"):
+        first = memos.insert(body="a")
+        memos.insert_all([{"body": "b"}, {"body": "c", "created_by": "explicit"}])
+    assert (first.created_by, first.updated_by) == ("alice", "alice")
+    with acting_as("bob"):
+        edited = memos.update(id=first.id, body="a2")
+        upserted = memos.upsert(id=first.id, body="a3")
+    assert (edited.created_by, edited.updated_by) == ("alice", "bob")
+    assert (upserted.created_by, upserted.updated_by) == ("alice", "bob")
+    rows = memos(order_by="id")
+    assert [(row.body, row.created_by) for row in rows] == [
+        ("a3", "alice"),
+        ("b", "alice"),
+        ("c", "explicit"),
+    ]
+    plain = memos.insert(body="nobody")
+    assert plain.created_by is None

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex
 
 from sqlmodel_crud_utils._async.hooks import fire_hooks
+from sqlmodel_crud_utils.audit import audit_values
 from sqlmodel_crud_utils.exceptions import (
     DuplicateKeyError,
     InvalidOperationError,
@@ -53,7 +54,9 @@ class AsyncTable(AsyncTableTransform):
         values, from_object = record_to_dict(record)
         values.update(kwargs)
         values = apply_xtra(values, self._xtra)
-        return clean_values(table, values, from_object, autoincrement_pk=_autoincrement_pk(table))
+        values = clean_values(table, values, from_object, autoincrement_pk=_autoincrement_pk(table))
+        # created_by / updated_by from the current user; values given by the caller win.
+        return {**audit_values(table, inserting=True), **values}
 
     def _real_pks(self, table: sa.Table, operation: str) -> list[str]:
         pks = [column.name for column in table.primary_key.columns]
@@ -125,6 +128,8 @@ class AsyncTable(AsyncTableTransform):
             autoincrement_pk=None,
         )
         filters = self._filters(**keys)
+        if changes:
+            changes = {**audit_values(table), **changes}
         if not changes:
             return await self.get(
                 tuple(keys.values()) if len(keys) > 1 else next(iter(keys.values()))
@@ -164,7 +169,10 @@ class AsyncTable(AsyncTableTransform):
             return await self.insert(values)
         async with self._db._connection(write=True) as conn:
             await fire_hooks("before_upsert", self._name, conn, rows=[values])
-            statement = on_conflict(self._db._dialect, table, conflict, list(values), self._xtra)
+            given = set(record_to_dict(record)[0]) | set(kwargs)
+            # A conflicting row keeps its created_by unless the caller sets it.
+            updates = [name for name in values if name != "created_by" or name in given]
+            statement = on_conflict(self._db._dialect, table, conflict, updates, self._xtra)
             statement = statement.values(values).returning(*table.columns)
             row = (await conn.execute(statement)).mappings().first()
             if row is not None:
@@ -250,6 +258,7 @@ class AsyncTable(AsyncTableTransform):
             conflict = split_names(pk) if pk is not None else self._real_pks(table, "upsert into")
             check_columns(table, conflict)
         done = 0
+        stamp = audit_values(table, inserting=True)
         iterator = iter(records)
         async with self._db._connection(write=True) as conn:
             if truncate:
@@ -265,6 +274,8 @@ class AsyncTable(AsyncTableTransform):
                     payload = list(group)
                     if conflict:
                         update = None if ignore and not (replace or upsert) else list(keys)
+                        if update is not None and stamp.get("created_by") is not None:
+                            update = [name for name in update if name != "created_by"]
                         statement = on_conflict(self._db._dialect, table, conflict, update)
                     else:
                         statement = sa.insert(table)
@@ -278,7 +289,8 @@ class AsyncTable(AsyncTableTransform):
     def _batch_row(self, table: sa.Table, record: Any, scope: Mapping[str, Any]) -> dict[str, Any]:
         values, from_object = record_to_dict(record)
         values = apply_xtra(values, scope)
-        return clean_values(table, values, from_object, autoincrement_pk=_autoincrement_pk(table))
+        values = clean_values(table, values, from_object, autoincrement_pk=_autoincrement_pk(table))
+        return {**audit_values(table, inserting=True), **values}
 
     async def upsert_all(
         self,
