@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel, select
 
 from sqlmodel_crud_utils import cache, utils
@@ -26,6 +25,7 @@ from sqlmodel_crud_utils._async import bulk_history
 from sqlmodel_crud_utils._async.hooks import fire_hooks
 from sqlmodel_crud_utils._async.query import AsyncQueryBuilder
 from sqlmodel_crud_utils._async.units import (
+    apply_update,
     create_or_find,
     failure,
     find_or_lock,
@@ -559,27 +559,15 @@ async def update_row(
     row = await row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
         return False, None
-    context = await fire_hooks("before_update", model, session_inst, rows=[row], data=dict(data))
-    values = context.data if context is not None and context.data is not None else data
-    before = snapshot([row])
-    try:
-        async with write_unit(
-            session_inst, [row], "after_update", model, rows=[row], data=dict(values)
-        ):
-            for key, value in values.items():
-                setattr(row, key, value)
-            session_inst.add(row)
-    except Exception as exc:
-        await undo_write(session_inst)
-        if isinstance(exc, StaleDataError):
-            session_inst.expire(row)  # its version is stale: the next read reloads it
-        else:
-            restore(before)  # the row shows the stored values again, readable without I/O
-        logger.error(f"update_row failed for {model.__name__} {pk_field}={id_str!r}: {exc!r}")
-        if raise_on_error:
-            raise failure(exc) from exc
-        return False, row
-    return True, row
+    return await apply_update(
+        session_inst,
+        model,
+        row,
+        data,
+        raise_on_error,
+        logger,
+        f"update_row for {model.__name__} {pk_field}={id_str!r}",
+    )
 
 
 async def delete_row(

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from sqlalchemy.exc import MultipleResultsFound
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel, select
 
 from sqlmodel_crud_utils._async.hooks import fire_hooks
@@ -241,3 +242,39 @@ async def create_or_find(
     if not in_block(session):
         await commit_keeping(session, [created])
     return created
+
+
+async def apply_update(
+    session: AsyncSession,
+    model: Any,
+    row: Any,
+    data: dict[str, Any],
+    raise_on_error: bool,
+    log: Any,
+    what: str,
+) -> tuple[bool, Any]:
+    """Set ``data`` on a loaded row as one unit of work, with the update hooks.
+
+    On failure the row shows its stored values again (or is expired after a
+    version conflict, so the next read reloads it), the error is logged once
+    through ``log`` and ``(False, row)`` returned (raised with ``raise_on_error``).
+    """
+    context = await fire_hooks("before_update", model, session, rows=[row], data=dict(data))
+    values = context.data if context is not None and context.data is not None else data
+    before = snapshot([row])
+    try:
+        async with write_unit(session, [row], "after_update", model, rows=[row], data=dict(values)):
+            for key, value in values.items():
+                setattr(row, key, value)
+            session.add(row)
+    except Exception as exc:
+        await undo_write(session)
+        if isinstance(exc, StaleDataError):
+            session.expire(row)
+        else:
+            restore(before)
+        log.error(f"{what} failed: {exc!r}")
+        if raise_on_error:
+            raise failure(exc) from exc
+        return False, row
+    return True, row

@@ -12,14 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlmodel import SQLModel, select
 
 from sqlmodel_crud_utils import utils
-from sqlmodel_crud_utils._async.hooks import fire_hooks
 from sqlmodel_crud_utils._async.units import (
+    apply_update,
     create_or_find,
-    failure,
     find_or_lock,
     row_by_pk,
-    undo_write,
-    write_unit,
 )
 from sqlmodel_crud_utils.log import current_logger
 from sqlmodel_crud_utils.softdelete import INCLUDE_DELETED
@@ -81,21 +78,15 @@ async def _set_deleted(
     )
     if row is None:
         return False, None
-    context = await fire_hooks("before_update", model, session, rows=[row], data=values)
-    if context is not None and context.data is not None:
-        values = context.data
-    try:
-        async with write_unit(session, [row], "after_update", model, rows=[row], data=values):
-            for key, value in values.items():
-                setattr(row, key, value)
-            session.add(row)
-    except Exception as exc:
-        await undo_write(session)
-        current_logger().error(f"{what} failed for {model.__name__} {pk_field}={id_str!r}: {exc!r}")
-        if raise_on_error:
-            raise failure(exc) from exc
-        return False, row
-    return True, row
+    return await apply_update(
+        session,
+        model,
+        row,
+        values,
+        raise_on_error,
+        current_logger(),
+        f"{what} for {model.__name__} {pk_field}={id_str!r}",
+    )
 
 
 async def soft_delete_row(

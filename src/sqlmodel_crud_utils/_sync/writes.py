@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlmodel import SQLModel, select
 
 from sqlmodel_crud_utils import utils
-from sqlmodel_crud_utils._sync.hooks import fire_hooks
 from sqlmodel_crud_utils._sync.units import (
+    apply_update,
     create_or_find,
-    failure,
     find_or_lock,
     row_by_pk,
-    undo_write,
-    write_unit,
 )
 from sqlmodel_crud_utils.log import current_logger
 from sqlmodel_crud_utils.softdelete import INCLUDE_DELETED
@@ -82,21 +79,15 @@ def _set_deleted(
     )
     if row is None:
         return False, None
-    context = fire_hooks("before_update", model, session, rows=[row], data=values)
-    if context is not None and context.data is not None:
-        values = context.data
-    try:
-        with write_unit(session, [row], "after_update", model, rows=[row], data=values):
-            for key, value in values.items():
-                setattr(row, key, value)
-            session.add(row)
-    except Exception as exc:
-        undo_write(session)
-        current_logger().error(f"{what} failed for {model.__name__} {pk_field}={id_str!r}: {exc!r}")
-        if raise_on_error:
-            raise failure(exc) from exc
-        return False, row
-    return True, row
+    return apply_update(
+        session,
+        model,
+        row,
+        values,
+        raise_on_error,
+        current_logger(),
+        f"{what} for {model.__name__} {pk_field}={id_str!r}",
+    )
 
 
 def soft_delete_row(
