@@ -9,6 +9,7 @@ before any SQL runs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,8 +63,13 @@ def model_name(model: Any) -> str:
 
 def column_keys(model: Any) -> dict[str, Any]:
     """Map each mapped column attribute key of ``model`` to its class attribute."""
+    return dict(_column_keys(model))
+
+
+@functools.lru_cache(maxsize=2048)
+def _column_keys(model: Any) -> tuple[tuple[str, Any], ...]:
     mapper = sa_inspect(model)
-    return {prop.key: getattr(model, prop.key) for prop in mapper.column_attrs}
+    return tuple((prop.key, getattr(model, prop.key)) for prop in mapper.column_attrs)
 
 
 def relationship_keys(model: Any) -> list[str]:
@@ -85,9 +91,10 @@ def column_attribute(model: Any, name: str, *, what: str = "column") -> Any:
     Raises:
         UnknownColumnError: ``name`` is not a column (an ``AttributeError``).
     """
+    for key, attribute in _column_keys(model):
+        if key == name:
+            return attribute
     columns = column_keys(model)
-    if name in columns:
-        return columns[name]
     raise UnknownColumnError(
         f"{name!r} is not a {what} of {model_name(model)}; valid columns: {', '.join(columns)}",
         field=name,

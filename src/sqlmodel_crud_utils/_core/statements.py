@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, tuple_
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import tuple_
 from sqlmodel import select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -182,6 +183,19 @@ def order_like_payload(
         )
     except TypeError:
         return list(objects)
+
+
+#: Name of the bound parameter of :func:`primary_key_select`.
+PK_PARAM = "scu_pk_value"
+
+
+@functools.lru_cache(maxsize=2048)
+def primary_key_select(model: Any, pk_field: str) -> SelectOfScalar[Any]:
+    """``SELECT model WHERE <pk_field> = :scu_pk_value``, built once per model and key."""
+    statement: SelectOfScalar[Any] = select(model).where(
+        getattr(model, pk_field) == bindparam(PK_PARAM)
+    )
+    return statement
 
 
 def primary_key_where(model: Any, pk_field: str, value: Any) -> Any:

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
 from sqlmodel_crud_utils._core.errors import bind_error, translate_error
 from sqlmodel_crud_utils._core.filters import column_attribute
 from sqlmodel_crud_utils._core.state import in_block, restore, snapshot, unloaded_columns
-from sqlmodel_crud_utils._core.statements import primary_key_where
+from sqlmodel_crud_utils._core.statements import PK_PARAM, coerce_id, primary_key_select
 from sqlmodel_crud_utils._sync.hooks import fire_hooks
 from sqlmodel_crud_utils.cache import invalidate_written
 from sqlmodel_crud_utils.exceptions import RecordNotFoundError, SQLModelCRUDError
@@ -147,11 +147,14 @@ def row_by_pk(
 ) -> ModelT | None:
     """One ``session.exec(select ... WHERE pk = id)`` and one ``.one_or_none()``."""
     column_attribute(model, pk_field)
-    stmt = select(model).where(primary_key_where(model, pk_field, id_str)).options(*options)
+    params = {PK_PARAM: coerce_id(model, pk_field, id_str)}
+    stmt = primary_key_select(model, pk_field)
+    if options:
+        stmt = stmt.options(*options)
     if execution_options:
         stmt = stmt.execution_options(**execution_options)
     try:
-        row: ModelT | None = (session.exec(stmt)).one_or_none()
+        row: ModelT | None = (session.exec(stmt, params=params)).one_or_none()
     except Exception as exc:
         reraise_read(session, exc, raise_on_error)
     if row is None and raise_on_error:

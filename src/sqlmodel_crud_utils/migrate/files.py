@@ -1,0 +1,150 @@
+"""Discovering, reading and checking migration files (no I/O on the database)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlmodel_crud_utils.facade._sql import split_script
+
+from .errors import DuplicateMigrationError, MigrationGapError
+
+__all__ = [
+    "DOWN_MARKER",
+    "Migration",
+    "discover",
+    "load_python",
+    "next_version",
+    "slugify",
+    "sql_parts",
+]
+
+NAME_RE = re.compile(r"^(\d{4})-([A-Za-z0-9_.-]+)\.(py|sql)$")
+NEAR_MISS_RE = re.compile(r"^\d{3,}[_ ].*\.(py|sql)$")
+DOWN_MARKER = "-- migrate:down"
+_TX_STATEMENT = re.compile(r"^\s*(BEGIN|COMMIT|END)(\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file.
+
+    Attributes:
+        version: The number at the start of the file name.
+        name: The file name without its extension (``0001-create-users``).
+        path: The file.
+        kind: ``"py"`` or ``"sql"``.
+        checksum: The SHA-256 of the file's bytes.
+    """
+
+    version: int
+    name: str
+    path: Path
+    kind: str
+    checksum: str
+
+
+def checksum(path: Path) -> str:
+    """The SHA-256 of a file, in hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def discover(directory: Path, *, check_gaps: bool = True) -> list[Migration]:
+    """The migrations in ``directory``, sorted by version.
+
+    Args:
+        directory: The migrations folder (a missing folder has none).
+        check_gaps: Fail when the numbering skips a version.
+
+    Raises:
+        DuplicateMigrationError: If two files share a version.
+        MigrationGapError: If the numbering skips a version.
+    """
+    if not directory.is_dir():
+        return []
+    found: dict[int, list[Migration]] = {}
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(("_", ".")) or not path.is_file():
+            continue
+        match = NAME_RE.match(path.name)
+        if match is None:
+            if NEAR_MISS_RE.match(path.name):
+                warnings.warn(
+                    f"{path.name} looks like a migration but is not named NNNN-description.py|sql",
+                    stacklevel=2,
+                )
+            continue
+        version = int(match.group(1))
+        migration = Migration(version, path.stem, path, match.group(3), checksum(path))
+        found.setdefault(version, []).append(migration)
+    for version, items in found.items():
+        if len(items) > 1:
+            names = ", ".join(m.path.name for m in items)
+            raise DuplicateMigrationError(
+                f"Duplicate migration version {version:04d}: {names}", [m.path for m in items]
+            )
+    migrations = [items[0] for _, items in sorted(found.items())]
+    if check_gaps:
+        for before, after in zip(migrations, migrations[1:]):
+            if after.version != before.version + 1:
+                raise MigrationGapError(
+                    f"Migration numbering skips from {before.path.name} to {after.path.name}",
+                    [before.path, after.path],
+                )
+    return migrations
+
+
+def next_version(directory: Path) -> int:
+    """The version a new file in ``directory`` gets."""
+    existing = discover(directory, check_gaps=False)
+    return existing[-1].version + 1 if existing else 1
+
+
+def slugify(description: str) -> str:
+    """A file-name-safe slug of a description (``"Add users"`` -> ``add-users``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", description.lower()).strip("-")
+    return slug or "migration"
+
+
+def sql_parts(path: Path) -> tuple[list[str], list[str] | None]:
+    """The up and down statements of a ``.sql`` file (down is ``None`` without a marker)."""
+    text = path.read_text(encoding="utf-8")
+    up_text, marker, down_text = text.partition(DOWN_MARKER)
+
+    def statements(script: str) -> list[str]:
+        return [s for s in split_script(script) if not _TX_STATEMENT.match(s)]
+
+    return statements(up_text), statements(down_text) if marker else None
+
+
+def load_python(migration: Migration) -> ModuleType:
+    """Import a ``.py`` migration as a fresh module."""
+    spec = importlib.util.spec_from_file_location(f"_scu_migration_{migration.version:04d}", migration.path)
+    if spec is None or spec.loader is None:  # pragma: no cover - a .py path always has a loader
+        raise ImportError(f"cannot load {migration.path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def step(module: ModuleType, direction: str) -> Callable[..., Any] | None:
+    """The ``up``/``down`` function of a module (deebase's ``upgrade``/``downgrade`` too)."""
+    alias = "upgrade" if direction == "up" else "downgrade"
+    fn = getattr(module, direction, None) or getattr(module, alias, None)
+    return fn if callable(fn) else None
+
+
+def wants_op(fn: Callable[..., Any]) -> bool:
+    """Whether a migration function takes a second ``op`` parameter."""
+    try:
+        return len(inspect.signature(fn).parameters) >= 2
+    except (TypeError, ValueError):  # pragma: no cover - builtins only
+        return False
