@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import itertools
 import re
 import warnings
 from collections.abc import Callable
@@ -93,7 +94,7 @@ def discover(directory: Path, *, check_gaps: bool = True) -> list[Migration]:
             )
     migrations = [items[0] for _, items in sorted(found.items())]
     if check_gaps:
-        for before, after in zip(migrations, migrations[1:]):
+        for before, after in itertools.pairwise(migrations):
             if after.version != before.version + 1:
                 raise MigrationGapError(
                     f"Migration numbering skips from {before.path.name} to {after.path.name}",
@@ -127,7 +128,8 @@ def sql_parts(path: Path) -> tuple[list[str], list[str] | None]:
 
 def load_python(migration: Migration) -> ModuleType:
     """Import a ``.py`` migration as a fresh module."""
-    spec = importlib.util.spec_from_file_location(f"_scu_migration_{migration.version:04d}", migration.path)
+    module_name = f"_scu_migration_{migration.version:04d}"
+    spec = importlib.util.spec_from_file_location(module_name, migration.path)
     if spec is None or spec.loader is None:  # pragma: no cover - a .py path always has a loader
         raise ImportError(f"cannot load {migration.path}")
     module = importlib.util.module_from_spec(spec)
