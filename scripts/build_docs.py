@@ -79,7 +79,7 @@ class _HeadingIds(Treeprocessor):
 
 
 class _HeadingIdsExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_HeadingIds(md), "github_heading_ids", 5)
 
 

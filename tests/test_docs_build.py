@@ -29,7 +29,8 @@ _ID = re.compile(r'\bid="(?P<id>[^"]*)"')
 
 def _load_builder():
     spec = importlib.util.spec_from_file_location("build_docs", ROOT / "scripts" / "build_docs.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["build_docs"] = module
     spec.loader.exec_module(module)
@@ -135,7 +136,8 @@ def test_the_build_reports_broken_references(tmp_path: Path, monkeypatch) -> Non
 def test_the_build_refuses_to_empty_a_foreign_directory(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("precious", encoding="utf-8")
     problems = build_docs.build(tmp_path)
-    assert problems and "not empty" in problems[0]
+    assert problems
+    assert "not empty" in problems[0]
     assert (tmp_path / "keep.txt").read_text(encoding="utf-8") == "precious"
 
 

@@ -282,10 +282,6 @@ class MigrationRunner:
         if not todo:
             self._say("No pending migrations.")
             return []
-        if not self.applied() and self._has_user_tables():
-            raise UnversionedDatabaseError(
-                "The database has tables but no migration history: enroll it first"
-            )
         if backup:
             self.backup()
         done: list[Migration] = []
@@ -343,6 +339,10 @@ class MigrationRunner:
                 current = self._read_applied(conn)
                 if (migration.version in current) == (direction == "up"):
                     return False
+                if direction == "up" and not current and user_tables(conn):
+                    raise UnversionedDatabaseError(
+                        "The database has tables but no migration history: enroll it first"
+                    )
                 self._run(conn, migration, direction)
                 if direction == "up":
                     self._record(conn, migration)
@@ -351,23 +351,28 @@ class MigrationRunner:
                         self._table.delete().where(self._table.c.version == migration.version)
                     )
                 self._check_foreign_keys(conn)
-        except (MigrationLockError, IrreversibleMigrationError):
+        except (MigrationLockError, IrreversibleMigrationError, UnversionedDatabaseError):
             raise
         except Exception as exc:
             raise MigrationFailedError(migration.version, migration.path, exc) from exc
         return True
 
-    def _has_user_tables(self) -> bool:
-        with self.db.engine.connect() as conn:
-            return bool(user_tables(conn))
+    def mark_applied(self, migrations: list[Migration], *, replace: bool = False) -> None:
+        """Record migrations as applied without running them.
 
-    def mark_applied(self, migrations: list[Migration]) -> None:
-        """Record migrations as applied without running them."""
+        Args:
+            migrations: The migrations.
+            replace: Rewrite the row (and checksum) of a version already recorded.
+        """
         with self._locked() as conn:
             current = self._read_applied(conn)
             for migration in migrations:
-                if migration.version not in current:
-                    self._record(conn, migration)
+                if migration.version in current:
+                    if not replace:
+                        continue
+                    version = self._table.c.version
+                    conn.execute(self._table.delete().where(version == migration.version))
+                self._record(conn, migration)
 
     def enroll(self, baseline: int | None = None) -> int:
         """Start the history of a database that was built without this runner.

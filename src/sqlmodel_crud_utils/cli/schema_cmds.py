@@ -1,0 +1,298 @@
+"""``table``, ``index``, ``view``, ``sql`` and ``codegen``: schema commands that record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sqlmodel_crud_utils.facade._sql import is_ddl
+
+from ._common import FORMATS, confirm, open_db, record, recorded, settings_of, show_rows
+from ._fields import FieldSpec, parse_field
+from ._project import CLIError
+
+__all__ = ["codegen", "index", "sql", "table", "view"]
+
+_READS = ("select", "with", "pragma", "explain", "show", "values")
+
+
+@click.command()
+@click.argument("query")
+@click.option("--no-record", is_flag=True, help="Do not record the statement in a migration.")
+@click.option("--format", "-f", "fmt", type=FORMATS, default="table", help="Output format.")
+@click.pass_context
+def sql(ctx: click.Context, query: str, no_record: bool, fmt: str) -> None:
+    """Run a SQL statement; statements that change the database are recorded."""
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        rows = db.q(query)
+        if query.lstrip().lower().startswith(_READS):
+            show_rows(rows, fmt)
+            return
+        if rows:
+            show_rows(rows, fmt)
+        click.echo("Query executed successfully.")
+        if not no_record and is_ddl(query):
+            recorded(record(settings, db, [f"db.q({query!r})"], []))
+
+
+@click.group()
+def table() -> None:
+    """Create, list, describe and drop tables."""
+
+
+def _column_source(specs: list[FieldSpec]) -> str:
+    return "{" + ", ".join(f"{s.name!r}: {s.source}" for s in specs) + "}"
+
+
+@table.command("create")
+@click.argument("name")
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--pk", default=None, help="Primary key column(s), comma-separated (default id).")
+@click.option("--index", "-i", "indexes", multiple=True, help="Index these columns (repeatable).")
+@click.option("--if-not-exists", is_flag=True, help="Do nothing if the table exists.")
+@click.option("--description", "-d", default=None, help="A note kept in the migration.")
+@click.pass_context
+def table_create(
+    ctx: click.Context,
+    name: str,
+    fields: tuple[str, ...],
+    pk: str | None,
+    indexes: tuple[str, ...],
+    if_not_exists: bool,
+    description: str | None,
+) -> None:
+    """Create a table from fields written name:type[:modifier].
+
+    Types: int str float bool bytes text json datetime date time. Modifiers:
+    unique, nullable, default=VALUE, fk=TABLE[.COLUMN]. Without --pk and an
+    'id' field, an integer 'id' primary key is added.
+    """
+    specs = [parse_field(text) for text in fields]
+    names = [s.name for s in specs]
+    if pk is None and "id" not in names:
+        specs.insert(0, FieldSpec("id", "int"))
+    pk_cols = [c.strip() for c in (pk or "id").split(",") if c.strip()]
+    unknown = [c for c in pk_cols if c not in [s.name for s in specs]]
+    if unknown:
+        raise CLIError(f"primary key column(s) not among the fields: {', '.join(unknown)}")
+    columns = {s.name: s.py_type for s in specs}
+    not_null = [s.name for s in specs if not s.nullable and s.name not in pk_cols]
+    defaults = {s.name: s.default for s in specs if s.has_default}
+    fks = [(s.name, *s.fk) for s in specs if s.fk]
+    pk_arg: str | list[str] = pk_cols[0] if len(pk_cols) == 1 else pk_cols
+    unique = [s.name for s in specs if s.unique]
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        if if_not_exists and name in db.table_names():
+            click.echo(f"Table '{name}' already exists.")
+            return
+        with db.transaction():
+            handle = db.t[name]
+            handle.create(
+                columns, pk=pk_arg, foreign_keys=fks, defaults=defaults, not_null=not_null
+            )
+            for column in unique:
+                handle.create_index([column], unique=True)
+            for spec in indexes:
+                handle.create_index([c.strip() for c in spec.split(",")])
+        up = []
+        if description:
+            up.append(f"# {description}")
+        up.append(
+            f"db.t[{name!r}].create({_column_source(specs)}, pk={pk_arg!r}, "
+            f"foreign_keys={fks!r}, defaults={defaults!r}, not_null={not_null!r})"
+        )
+        up += [f"db.t[{name!r}].create_index([{c!r}], unique=True)" for c in unique]
+        up += [
+            f"db.t[{name!r}].create_index({[c.strip() for c in spec.split(',')]!r})"
+            for spec in indexes
+        ]
+        click.echo(f"Table '{name}' created successfully.")
+        recorded(record(settings, db, up, [f"db.t[{name!r}].drop()"]))
+
+
+@table.command("list")
+@click.pass_context
+def table_list(ctx: click.Context) -> None:
+    """List the tables, one per line."""
+    with open_db(settings_of(ctx)) as db:
+        for name in db.table_names():
+            click.echo(name)
+
+
+@table.command("schema")
+@click.argument("name")
+@click.pass_context
+def table_schema(ctx: click.Context, name: str) -> None:
+    """Show a table's columns, primary key, foreign keys and indexes."""
+    with open_db(settings_of(ctx)) as db:
+        if name not in db.table_names():
+            raise CLIError(f"Table '{name}' does not exist")
+        handle = db.t[name]
+        click.echo(handle.schema)
+        click.echo(f"Primary key: {', '.join(handle.pks) or '(none)'}")
+        for fk in handle.foreign_keys:
+            click.echo(f"Foreign key: {fk['column']} -> {fk['references']}")
+        for idx in handle.indexes:
+            kind = "Unique index" if idx.get("unique") else "Index"
+            click.echo(f"{kind}: {idx['name']} ({', '.join(idx['columns'])})")
+
+
+@table.command("drop")
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def table_drop(ctx: click.Context, name: str, yes: bool) -> None:
+    """Drop a table and its rows."""
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        if name not in db.table_names():
+            raise CLIError(f"Table '{name}' does not exist")
+        confirm(f"Drop table '{name}' and all its rows?", yes)
+        db.t[name].drop()
+        click.echo(f"Table '{name}' dropped successfully.")
+        recorded(record(settings, db, [f"db.t[{name!r}].drop()"], []))
+
+
+@click.group()
+def index() -> None:
+    """Create, list and drop indexes and full-text indexes."""
+
+
+@index.command("create")
+@click.argument("table_name", metavar="TABLE")
+@click.argument("columns", nargs=-1, required=True)
+@click.option("--name", "-n", default=None, help="Index name (default ix_<table>_<columns>).")
+@click.option("--unique", "-u", is_flag=True, help="A unique index.")
+@click.pass_context
+def index_create(
+    ctx: click.Context, table_name: str, columns: tuple[str, ...], name: str | None, unique: bool
+) -> None:
+    """Create an index on COLUMNS (separate them with spaces or commas)."""
+    cols = [c.strip() for part in columns for c in part.split(",") if c.strip()]
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        if table_name not in db.table_names():
+            raise CLIError(f"Table '{table_name}' does not exist")
+        handle = db.t[table_name]
+        before = {i["name"] for i in handle.indexes}
+        handle.create_index(cols, name=name, unique=unique)
+        created = name or next(i["name"] for i in handle.indexes if i["name"] not in before)
+        click.echo(f"Index '{created}' created successfully.")
+        up = f"db.t[{table_name!r}].create_index({cols!r}, name={created!r}, unique={unique!r})"
+        down = f"db.t[{table_name!r}].drop_index({created!r})"
+        recorded(record(settings, db, [up], [down]))
+
+
+@index.command("list")
+@click.argument("table_name", metavar="TABLE")
+@click.pass_context
+def index_list(ctx: click.Context, table_name: str) -> None:
+    """List a table's indexes, one per line."""
+    with open_db(settings_of(ctx)) as db:
+        if table_name not in db.table_names():
+            raise CLIError(f"Table '{table_name}' does not exist")
+        for idx in db.t[table_name].indexes:
+            click.echo(idx["name"])
+
+
+@index.command("drop")
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def index_drop(ctx: click.Context, name: str, yes: bool) -> None:
+    """Drop the index NAME (whichever table it is on)."""
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        found = [
+            (t, i) for t in db.table_names() for i in db.t[t].indexes if i["name"] == name
+        ]
+        if not found:
+            raise CLIError(f"Index '{name}' does not exist")
+        table_name, info = found[0]
+        confirm(f"Drop index '{name}' on '{table_name}'?", yes)
+        db.t[table_name].drop_index(name)
+        click.echo(f"Index '{name}' dropped successfully.")
+        cols, unique = list(info["columns"]), bool(info.get("unique"))
+        down = f"db.t[{table_name!r}].create_index({cols!r}, name={name!r}, unique={unique!r})"
+        recorded(record(settings, db, [f"db.t[{table_name!r}].drop_index({name!r})"], [down]))
+
+
+@click.group()
+def view() -> None:
+    """Create, list, reflect and drop views."""
+
+
+@view.command("create")
+@click.argument("name")
+@click.option("--sql", "select", required=True, help="The SELECT the view runs.")
+@click.option("--replace", is_flag=True, help="Replace an existing view.")
+@click.pass_context
+def view_create(ctx: click.Context, name: str, select: str, replace: bool) -> None:
+    """Create a view."""
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        db.create_view(name, select, replace=replace)
+        click.echo(f"View '{name}' created successfully.")
+        up = f"db.create_view({name!r}, {select!r}, replace=True)"
+        recorded(record(settings, db, [up], [f"db.v[{name!r}].drop()"]))
+
+
+@view.command("list")
+@click.pass_context
+def view_list(ctx: click.Context) -> None:
+    """List the views, one per line."""
+    with open_db(settings_of(ctx)) as db:
+        for name in db.view_names():
+            click.echo(name)
+
+
+@view.command("reflect")
+@click.pass_context
+def view_reflect(ctx: click.Context) -> None:
+    """Reload the views from the database and list them."""
+    with open_db(settings_of(ctx)) as db:
+        db.reflect()
+        names = db.view_names()
+        for name in names:
+            click.echo(name)
+        click.echo(f"Reflected {len(names)} view{'' if len(names) == 1 else 's'}.")
+
+
+@view.command("drop")
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def view_drop(ctx: click.Context, name: str, yes: bool) -> None:
+    """Drop a view."""
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        if name not in db.view_names():
+            raise CLIError(f"View '{name}' does not exist")
+        confirm(f"Drop view '{name}'?", yes)
+        db.v[name].drop()
+        click.echo(f"View '{name}' dropped successfully.")
+        recorded(record(settings, db, [f"db.v[{name!r}].drop()"], []))
+
+
+@click.command()
+@click.argument("tables", nargs=-1)
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("models.py"),
+              show_default=True, help="The module to write.")
+@click.pass_context
+def codegen(ctx: click.Context, tables: tuple[str, ...], output: Path) -> None:
+    """Write a module with one dataclass per table (all tables by default)."""
+    from sqlmodel_crud_utils.facade.codegen import create_mod_from_tables
+
+    with open_db(settings_of(ctx)) as db:
+        names = list(tables) or db.table_names()
+        missing = [n for n in names if n not in db.table_names()]
+        if missing:
+            raise CLIError(f"unknown table(s): {', '.join(missing)}")
+        if not names:
+            raise CLIError("the database has no tables")
+        create_mod_from_tables(output, *(db.t[n] for n in names), overwrite=True)
+        click.echo("Models generated successfully!")
+        click.echo(f"Written: {output}")
