@@ -15,7 +15,7 @@ of ``bulk_upsert_mappings``) and ``soft_delete_timestamp``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import selectinload
@@ -45,12 +45,9 @@ from sqlmodel_crud_utils._core.statements import (
     choose_upsert_dialect,
     coerce_id,
     key_of,
-    legacy_upsert_statement,
-    order_like_payload,
-    select_by_keys,
-    upsert_statement,
 )
 from sqlmodel_crud_utils._sync import bulk_history
+from sqlmodel_crud_utils._sync.bulk import bulk_failure, run_bulk_statements, run_upsert_chunks
 from sqlmodel_crud_utils._sync.hooks import fire_hooks
 from sqlmodel_crud_utils._sync.query import QueryBuilder
 from sqlmodel_crud_utils._sync.units import (
@@ -125,10 +122,6 @@ __all__ = [
     "upsert",
     "write_row",
 ]
-
-
-def _bulk_failure(exc: Exception, total: int) -> BulkOperationError:
-    return BulkOperationError(total=total, failed=total, errors=[exc], successful=[])
 
 
 # --------------------------------------------------------------------------- #
@@ -612,46 +605,6 @@ def delete_row(
 # --------------------------------------------------------------------------- #
 
 
-def _run_upsert_chunks(
-    session: Session,
-    model: type[ModelT],
-    payload: list[Mapping[str, Any]],
-    plan: UpsertPlan,
-) -> list[ModelT]:
-    """Execute the upsert chunk by chunk; ``plan.dialect`` is ``None`` for a rebound ``upsert``."""
-    options = {"populate_existing": True}
-    objects: list[ModelT] = []
-    if plan.dialect is None:
-        budget_dialect = session_dialect_name(session, model)
-        size = rows_per_statement(len(payload[0]), budget_dialect, plan.chunk_size)
-        chunks = list(chunked(payload, size)) if len(payload) > size else [payload]
-        for chunk in chunks:
-            stmt = legacy_upsert_statement(
-                upsert, model, chunk, plan.pk_fields, plan.set_columns, plan.on_conflict
-            )
-            rows = (session.scalars(stmt, execution_options=options)).all()
-            if len(chunks) == 1:
-                return cast("list[ModelT]", rows)
-            objects.extend(rows)
-        return objects
-    stmt = upsert_statement(model, plan)
-    for chunk in chunked(
-        payload, rows_per_statement(len(payload[0]), plan.dialect, plan.chunk_size)
-    ):
-        params = list(chunk)
-        if plan.dialect == "mysql":
-            session.exec(stmt, params=params)
-            keys = [k for k in (key_of(row, plan.pk_fields) for row in params) if k is not None]
-            found = session.exec(
-                select_by_keys(model, plan.pk_fields, keys), execution_options=options
-            )
-            objects.extend(found.all())
-        else:
-            result = session.exec(stmt, params=params, execution_options=options)
-            objects.extend(result.scalars().all())
-    return order_like_payload(objects, payload, plan.pk_fields)
-
-
 def bulk_upsert_mappings(
     payload: list[Mapping[str, Any]],
     session_inst: Session,
@@ -723,7 +676,7 @@ def bulk_upsert_mappings(
             if bulk_history.tracked(model):
                 keys = [k for k in (key_of(row, pk_fields) for row in payload) if k is not None]
                 before = bulk_history.read_rows(session_inst, model, pk_fields, keys)
-            objects = _run_upsert_chunks(session_inst, model, payload, plan)
+            objects = run_upsert_chunks(session_inst, upsert, model, payload, plan)
             if before is not None:
                 bulk_history.record_upsert(session_inst, model, before, objects)
             returned.extend(objects)
@@ -732,50 +685,10 @@ def bulk_upsert_mappings(
         undo_write(session_inst)
         logger.error(f"bulk_upsert_mappings failed for {model.__name__}: {exc!r}")
         if raise_on_error:
-            raise _bulk_failure(exc, len(payload)) from exc
+            raise bulk_failure(exc, len(payload)) from exc
         raise
     restore(taken)
     return True, objects
-
-
-def _bulk_statements(
-    session: Session,
-    statements: Iterable[Any],
-    what: str,
-    ids: list[Any],
-    raise_on_error: bool,
-    hook_event: str,
-    model: Any,
-    pk_field: str,
-    history: str | None,
-    **hook_args: Any,
-) -> int:
-    """Execute bulk statements in one unit of work and return the affected-row count.
-
-    ``history`` (``"update"`` or ``"delete"``) records the change of a tracked model.
-    """
-    fire_hooks(f"before_{hook_event}", model, session, ids=ids, **hook_args)
-    affected = 0
-    try:
-        with write_unit(session, (), f"after_{hook_event}", model, ids=ids, **hook_args):
-            before = None
-            if history is not None and bulk_history.tracked(model):
-                keys = [(value,) for value in ids]
-                before = bulk_history.read_rows(session, model, [pk_field], keys)
-            for stmt in statements:
-                result = session.exec(stmt)
-                affected += max(getattr(result, "rowcount", 0) or 0, 0)
-            if before is not None and history == "update":
-                bulk_history.record_update(session, model, before)
-            elif before is not None:
-                bulk_history.record(session, model, "delete", list(before.values()))
-    except Exception as exc:
-        undo_write(session)
-        logger.error(f"{what} failed: {exc!r}")
-        if raise_on_error:
-            raise _bulk_failure(exc, len(ids)) from exc
-        raise
-    return affected
 
 
 def bulk_update_rows(
@@ -816,8 +729,9 @@ def bulk_update_rows(
         update(model).where(column.in_(list(chunk))).values(**data)
         for chunk in chunked(ids, chunk_size)
     )
-    count = _bulk_statements(
+    count = run_bulk_statements(
         session_inst,
+        logger,
         statements,
         "bulk_update_rows",
         ids,
@@ -883,8 +797,9 @@ def delete_rows_within_id_list(
         statements = (
             delete(model).where(column.in_(list(chunk))) for chunk in chunked(ids, chunk_size)
         )
-    count = _bulk_statements(
+    count = run_bulk_statements(
         session_inst,
+        logger,
         statements,
         "delete_rows_within_id_list",
         ids,

@@ -1,0 +1,119 @@
+"""Execution of the bulk helpers' statements: chunked upserts and id-list statements.
+
+The public bulk helpers in ``a_sync`` validate, fire hooks and shape results;
+this module runs their statements inside one unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from sqlmodel import SQLModel
+
+from sqlmodel_crud_utils._async import bulk_history
+from sqlmodel_crud_utils._async.hooks import fire_hooks
+from sqlmodel_crud_utils._async.units import undo_write, write_unit
+from sqlmodel_crud_utils._core.dialects import rows_per_statement, session_dialect_name
+from sqlmodel_crud_utils._core.statements import (
+    UpsertPlan,
+    key_of,
+    legacy_upsert_statement,
+    order_like_payload,
+    select_by_keys,
+    upsert_statement,
+)
+from sqlmodel_crud_utils.exceptions import BulkOperationError
+from sqlmodel_crud_utils.utils import chunked
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+
+def bulk_failure(exc: Exception, total: int) -> BulkOperationError:
+    """The ``BulkOperationError`` a bulk helper raises with ``raise_on_error=True``."""
+    return BulkOperationError(total=total, failed=total, errors=[exc], successful=[])
+
+
+async def run_upsert_chunks(
+    session: AsyncSession,
+    construct: Any,
+    model: type[ModelT],
+    payload: list[Mapping[str, Any]],
+    plan: UpsertPlan,
+) -> list[ModelT]:
+    """Execute the upsert chunk by chunk (``plan.dialect`` is ``None`` for a rebound construct)."""
+    options = {"populate_existing": True}
+    objects: list[ModelT] = []
+    if plan.dialect is None:
+        budget_dialect = session_dialect_name(session, model)
+        size = rows_per_statement(len(payload[0]), budget_dialect, plan.chunk_size)
+        chunks = list(chunked(payload, size)) if len(payload) > size else [payload]
+        for chunk in chunks:
+            stmt = legacy_upsert_statement(
+                construct, model, chunk, plan.pk_fields, plan.set_columns, plan.on_conflict
+            )
+            rows = (await session.scalars(stmt, execution_options=options)).all()
+            if len(chunks) == 1:
+                return cast("list[ModelT]", rows)
+            objects.extend(rows)
+        return objects
+    stmt = upsert_statement(model, plan)
+    for chunk in chunked(
+        payload, rows_per_statement(len(payload[0]), plan.dialect, plan.chunk_size)
+    ):
+        params = list(chunk)
+        if plan.dialect == "mysql":
+            await session.exec(stmt, params=params)
+            keys = [k for k in (key_of(row, plan.pk_fields) for row in params) if k is not None]
+            found = await session.exec(
+                select_by_keys(model, plan.pk_fields, keys), execution_options=options
+            )
+            objects.extend(found.all())
+        else:
+            result = await session.exec(stmt, params=params, execution_options=options)
+            objects.extend(result.scalars().all())
+    return order_like_payload(objects, payload, plan.pk_fields)
+
+
+async def run_bulk_statements(
+    session: AsyncSession,
+    log: Any,
+    statements: Iterable[Any],
+    what: str,
+    ids: list[Any],
+    raise_on_error: bool,
+    hook_event: str,
+    model: Any,
+    pk_field: str,
+    history: str | None,
+    **hook_args: Any,
+) -> int:
+    """Execute bulk statements in one unit of work and return the affected-row count.
+
+    ``history`` (``"update"`` or ``"delete"``) records the change of a tracked model.
+    """
+    await fire_hooks(f"before_{hook_event}", model, session, ids=ids, **hook_args)
+    affected = 0
+    try:
+        async with write_unit(session, (), f"after_{hook_event}", model, ids=ids, **hook_args):
+            before = None
+            if history is not None and bulk_history.tracked(model):
+                keys = [(value,) for value in ids]
+                before = await bulk_history.read_rows(session, model, [pk_field], keys)
+            for stmt in statements:
+                result = await session.exec(stmt)
+                affected += max(getattr(result, "rowcount", 0) or 0, 0)
+            if before is not None and history == "update":
+                await bulk_history.record_update(session, model, before)
+            elif before is not None:
+                await bulk_history.record(session, model, "delete", list(before.values()))
+    except Exception as exc:
+        await undo_write(session)
+        log.error(f"{what} failed: {exc!r}")
+        if raise_on_error:
+            raise bulk_failure(exc, len(ids)) from exc
+        raise
+    return affected
