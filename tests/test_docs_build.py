@@ -116,7 +116,8 @@ def test_the_build_reports_broken_references(tmp_path: Path, monkeypatch) -> Non
     docs = tmp_path / "docs"
     (docs / "guide").mkdir(parents=True)
     (docs / "index.md").write_text(
-        "# Home\n\n[guide](guide/a.md) [gone](guide/missing.md) [api](api:no_such_module)\n",
+        "# Home\n\n[guide](guide/a.md) [gone](guide/missing.md) [api](api:no_such_module)\n"
+        "[known](api:fakepkg.known) [unknown](api:fakepkg.unknown)\n",
         encoding="utf-8",
     )
     (docs / "guide" / "a.md").write_text(
@@ -125,12 +126,19 @@ def test_the_build_reports_broken_references(tmp_path: Path, monkeypatch) -> Non
     )
     monkeypatch.setattr(build_docs, "ROOT", tmp_path)
     monkeypatch.setattr(build_docs, "DOCS", docs)
-    monkeypatch.setattr(build_docs, "render_api", lambda site: None)
+
+    def fake_api(site) -> None:
+        site.modules = ["fakepkg"]
+        (site.out / "api").mkdir()
+        (site.out / "api" / "fakepkg.html").write_text('<div id="known"></div>', encoding="utf-8")
+
+    monkeypatch.setattr(build_docs, "render_api", fake_api)
     problems = build_docs.build(tmp_path / "out")
     assert any("guide/missing.md" in problem for problem in problems)
     assert any("api:no_such_module" in problem for problem in problems)
     assert any("#absent" in problem for problem in problems)
-    assert not any("#present" in problem for problem in problems)
+    assert any("api:fakepkg.unknown" in problem for problem in problems)
+    assert not any("#present" in problem or "fakepkg.known" in problem for problem in problems)
 
 
 def test_the_build_refuses_to_empty_a_foreign_directory(tmp_path: Path) -> None:

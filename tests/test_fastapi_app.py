@@ -25,10 +25,19 @@ from sqlmodel_crud_utils import create_async_engine_from_config
 from tests.support import PG_URL, attach_search_path, pg_schema, require_postgres
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-if str(EXAMPLES) not in sys.path:
-    sys.path.insert(0, str(EXAMPLES))
 
-from fastapi_app import create_app  # noqa: E402
+
+def _import_create_app() -> Any:
+    """Import ``fastapi_app`` from ``examples/`` without leaving that directory on the path."""
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from fastapi_app import create_app
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    return create_app
+
+
+create_app = _import_create_app()
 
 ADMIN = {"X-User": "admin"}
 
