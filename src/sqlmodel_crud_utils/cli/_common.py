@@ -7,13 +7,21 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
 from sqlmodel_crud_utils.facade.sync import Database
 
-from ._project import EXIT_EXTRA, EXIT_FAILED, EXIT_MIGRATION, CLIError, Settings
+from ._project import (
+    EXIT_EXTRA,
+    EXIT_FAILED,
+    EXIT_MIGRATION,
+    EXIT_NO_PROJECT,
+    CLIError,
+    Settings,
+)
 
 __all__ = [
     "FORMATS",
@@ -139,7 +147,7 @@ def record(settings: Settings, db: Database, up: list[str], down: list[str]) -> 
         The migration's name, or ``None`` when there is no project.
     """
     from sqlmodel_crud_utils.migrate import MigrationRunner
-    from sqlmodel_crud_utils.migrate.files import discover, next_version
+    from sqlmodel_crud_utils.migrate.files import discover
 
     project = settings.project
     if project is None:
@@ -149,11 +157,8 @@ def record(settings: Settings, db: Database, up: list[str], down: list[str]) -> 
     current = state.get("current_migration")
     path = directory / f"{current}.py" if current else None
     if path is None or state.get("sealed") or not path.exists() or UP_MARK not in path.read_text():
-        directory.mkdir(parents=True, exist_ok=True)
-        current = f"{next_version(directory):04d}-schema-changes"
-        path = directory / f"{current}.py"
-        path.write_text(RECORD_TEMPLATE, encoding="utf-8")
-        project.save_state({"current_migration": current, "sealed": False})
+        path = start_migration(settings, "schema changes")
+        current = path.stem
     text = path.read_text(encoding="utf-8")
     text = text.replace(UP_MARK, "".join(f"    {line}\n" for line in up) + UP_MARK)
     text = text.replace(DOWN_MARK, DOWN_MARK + "".join(f"    {line}\n" for line in down))
@@ -161,6 +166,26 @@ def record(settings: Settings, db: Database, up: list[str], down: list[str]) -> 
     migration = next(m for m in discover(directory, check_gaps=False) if m.path == path)
     MigrationRunner(db, directory, echo=None).mark_applied([migration], replace=True)
     return str(current)
+
+
+def start_migration(settings: Settings, description: str) -> Path:
+    """Write the next recording migration and make it the project's current one.
+
+    Raises:
+        CLIError: Outside a project.
+    """
+    from sqlmodel_crud_utils.migrate.files import next_version, slugify
+
+    project = settings.project
+    if project is None:
+        raise CLIError("not in a project: run 'sqlmodel-crud init' first", EXIT_NO_PROJECT)
+    directory = project.migrations_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{next_version(directory):04d}-{slugify(description)}"
+    path = directory / f"{name}.py"
+    path.write_text(RECORD_TEMPLATE, encoding="utf-8")
+    project.save_state({"current_migration": name, "sealed": False})
+    return path
 
 
 def recorded(name: str | None) -> None:

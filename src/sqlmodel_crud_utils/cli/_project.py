@@ -41,7 +41,7 @@ class CLIError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
         """Print the one-line message to stderr."""
@@ -76,7 +76,7 @@ class Project:
     def migrations_dir(self) -> Path:
         """The migrations folder."""
         name = self.config.get("migrations", {}).get("directory", "migrations")
-        return self.root / name
+        return self.root / str(name)
 
     @property
     def metadata_path(self) -> str | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
 from sqlmodel_crud_utils.facade._sql import is_ddl
+from sqlmodel_crud_utils.facade.sync import Database
 
 from ._common import FORMATS, confirm, open_db, record, recorded, settings_of, show_rows
 from ._fields import FieldSpec, parse_field
@@ -151,9 +153,15 @@ def table_drop(ctx: click.Context, name: str, yes: bool) -> None:
         if name not in db.table_names():
             raise CLIError(f"Table '{name}' does not exist")
         confirm(f"Drop table '{name}' and all its rows?", yes)
-        db.t[name].drop()
+        handle = db.t[name]
+        down = [f"db.q({handle.schema!r})"] + [
+            f"db.t[{name!r}].create_index({i['columns']!r}, name={i['name']!r}, "
+            f"unique={i['unique']!r})"
+            for i in handle.indexes
+        ]
+        handle.drop()
         click.echo(f"Table '{name}' dropped successfully.")
-        recorded(record(settings, db, [f"db.t[{name!r}].drop()"], []))
+        recorded(record(settings, db, [f"db.t[{name!r}].drop()"], down))
 
 
 @click.group()
@@ -206,9 +214,7 @@ def index_drop(ctx: click.Context, name: str, yes: bool) -> None:
     """Drop the index NAME (whichever table it is on)."""
     settings = settings_of(ctx)
     with open_db(settings) as db:
-        found = [
-            (t, i) for t in db.table_names() for i in db.t[t].indexes if i["name"] == name
-        ]
+        found = [(t, i) for t in db.table_names() for i in db.t[t].indexes if i["name"] == name]
         if not found:
             raise CLIError(f"Index '{name}' does not exist")
         table_name, info = found[0]
@@ -220,9 +226,86 @@ def index_drop(ctx: click.Context, name: str, yes: bool) -> None:
         recorded(record(settings, db, [f"db.t[{table_name!r}].drop_index({name!r})"], [down]))
 
 
+@index.command("fts-create")
+@click.argument("table_name", metavar="TABLE")
+@click.argument("columns", nargs=-1, required=True)
+@click.option("--name", "-n", default=None, help="Index name (default <table>_fts).")
+@click.option("--language", "-l", default="english", show_default=True, help="Text language.")
+@click.pass_context
+def fts_create(
+    ctx: click.Context, table_name: str, columns: tuple[str, ...], name: str | None, language: str
+) -> None:
+    """Create a full-text index on COLUMNS (SQLite FTS5, PostgreSQL GIN)."""
+    cols = [c.strip() for part in columns for c in part.split(",") if c.strip()]
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        if table_name not in db.table_names():
+            raise CLIError(f"Table '{table_name}' does not exist")
+        index_name = name or f"{table_name}_fts"
+        db.t[table_name].create_fts_index(cols, name=index_name, language=language)
+        click.echo(f"FTS index '{index_name}' created successfully.")
+        up = (
+            f"db.t[{table_name!r}].create_fts_index({cols!r}, name={index_name!r}, "
+            f"language={language!r})"
+        )
+        down = f"db.t[{table_name!r}].drop_fts_index({index_name!r})"
+        recorded(record(settings, db, [up], [down]))
+
+
+@index.command("fts-list")
+@click.argument("table_name", metavar="TABLE")
+@click.pass_context
+def fts_list(ctx: click.Context, table_name: str) -> None:
+    """List a table's full-text indexes, one per line."""
+    with open_db(settings_of(ctx)) as db:
+        if table_name not in db.table_names():
+            raise CLIError(f"Table '{table_name}' does not exist")
+        for info in db.t[table_name].fts_indexes:
+            click.echo(info["name"])
+
+
+@index.command("fts-drop")
+@click.argument("table_name", metavar="TABLE")
+@click.option("--name", "-n", default=None, help="Index name (default: the table's only one).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def fts_drop(ctx: click.Context, table_name: str, name: str | None, yes: bool) -> None:
+    """Drop a full-text index of TABLE."""
+    settings = settings_of(ctx)
+    with open_db(settings) as db:
+        if table_name not in db.table_names():
+            raise CLIError(f"Table '{table_name}' does not exist")
+        handle = db.t[table_name]
+        found = handle.fts_indexes
+        chosen = [i for i in found if name is None or i["name"] == name]
+        if not chosen or (name is None and len(found) > 1):
+            raise CLIError(f"name the FTS index to drop with --name; found: {len(found)}")
+        info = chosen[0]
+        confirm(f"Drop FTS index '{info['name']}' on '{table_name}'?", yes)
+        handle.drop_fts_index(info["name"])
+        click.echo(f"FTS index '{info['name']}' dropped successfully.")
+        up = f"db.t[{table_name!r}].drop_fts_index({info['name']!r})"
+        down = (
+            f"db.t[{table_name!r}].create_fts_index({list(info['columns'])!r}, "
+            f"name={info['name']!r}, language={info['language']!r})"
+        )
+        recorded(record(settings, db, [up], [down]))
+
+
 @click.group()
 def view() -> None:
     """Create, list, reflect and drop views."""
+
+
+def _view_restore(db: Database, name: str) -> list[str]:
+    """Code that recreates the view ``name`` as it is now."""
+    with db.transaction() as conn:
+        definition = str(sa.inspect(conn).get_view_definition(name) or "").strip()
+    if not definition:
+        return []
+    if definition.upper().startswith("CREATE"):
+        return [f"db.v[{name!r}].drop(ignore=True)", f"db.q({definition!r})"]
+    return [f"db.create_view({name!r}, {definition.rstrip(';')!r}, replace=True)"]
 
 
 @view.command("create")
@@ -234,10 +317,12 @@ def view_create(ctx: click.Context, name: str, select: str, replace: bool) -> No
     """Create a view."""
     settings = settings_of(ctx)
     with open_db(settings) as db:
+        existed = name in db.view_names()
+        down = _view_restore(db, name) if existed else [f"db.v[{name!r}].drop()"]
         db.create_view(name, select, replace=replace)
         click.echo(f"View '{name}' created successfully.")
         up = f"db.create_view({name!r}, {select!r}, replace=True)"
-        recorded(record(settings, db, [up], [f"db.v[{name!r}].drop()"]))
+        recorded(record(settings, db, [up], down))
 
 
 @view.command("list")
@@ -272,15 +357,22 @@ def view_drop(ctx: click.Context, name: str, yes: bool) -> None:
         if name not in db.view_names():
             raise CLIError(f"View '{name}' does not exist")
         confirm(f"Drop view '{name}'?", yes)
+        down = _view_restore(db, name)
         db.v[name].drop()
         click.echo(f"View '{name}' dropped successfully.")
-        recorded(record(settings, db, [f"db.v[{name!r}].drop()"], []))
+        recorded(record(settings, db, [f"db.v[{name!r}].drop()"], down))
 
 
 @click.command()
 @click.argument("tables", nargs=-1)
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("models.py"),
-              show_default=True, help="The module to write.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("models.py"),
+    show_default=True,
+    help="The module to write.",
+)
 @click.pass_context
 def codegen(ctx: click.Context, tables: tuple[str, ...], output: Path) -> None:
     """Write a module with one dataclass per table (all tables by default)."""

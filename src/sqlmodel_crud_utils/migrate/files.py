@@ -21,11 +21,14 @@ from .errors import DuplicateMigrationError, MigrationGapError
 __all__ = [
     "DOWN_MARKER",
     "Migration",
+    "checksum",
     "discover",
     "load_python",
     "next_version",
     "slugify",
     "sql_parts",
+    "step",
+    "wants_op",
 ]
 
 NAME_RE = re.compile(r"^(\d{4})-([A-Za-z0-9_.-]+)\.(py|sql)$")

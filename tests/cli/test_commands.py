@@ -1,0 +1,329 @@
+"""The commands on SQLite and PostgreSQL, in temporary project folders."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from sqlmodel_crud_utils import Database
+
+from .conftest import Invoker
+
+
+def schema_of(url: str) -> dict[str, object]:
+    """Tables with their columns, indexes and foreign keys; views by name."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            found: dict[str, object] = {}
+            for name in sorted(inspector.get_table_names()):
+                if name.startswith("_scu_"):
+                    continue
+                found[name] = (
+                    [
+                        (c["name"], str(c["type"]), c["nullable"])
+                        for c in inspector.get_columns(name)
+                    ],
+                    sorted(
+                        (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                        for i in inspector.get_indexes(name)
+                    ),
+                    sorted(
+                        (tuple(f["constrained_columns"]), f["referred_table"])
+                        for f in inspector.get_foreign_keys(name)
+                    ),
+                )
+            found["views"] = sorted(inspector.get_view_names())
+            return found
+    finally:
+        engine.dispose()
+
+
+def build_schema(run: Invoker) -> None:
+    run.ok("table", "create", "authors", "name:str:unique", "bio:text:nullable")
+    run.ok(
+        "table", "create", "books", "title:str", "author_id:int:fk=authors:nullable",
+        "pages:int:default=10", "rating:float:nullable", "extra:json:nullable", "-i", "title",
+    )  # fmt: skip
+    run.ok("index", "create", "books", "pages,rating", "--name", "ix_pages_rating")
+    run.ok("view", "create", "long_books", "--sql", "SELECT id, title FROM books WHERE pages > 300")
+    run.ok("sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    run.ok("table", "create", "tmp", "x:int")
+    run.ok("table", "drop", "tmp", "--yes")
+    run.ok("index", "drop", "ix_pages_rating", "-y")
+
+
+def test_schema_commands_record_a_replayable_migration(
+    run: Invoker, db_url: str, fresh_url: str
+) -> None:
+    out = run.ok("table", "create", "users", "email:str:unique", "age:int:nullable")
+    assert "Table 'users' created successfully." in out
+    assert "Recorded in migration: 0001-schema-changes" in out
+    build_schema(run)
+    assert run.ok("table", "list").split() == ["authors", "books", "notes", "users"]
+    assert run.ok("view", "list").split() == ["long_books"]
+    schema = run.ok("table", "schema", "books")
+    assert "Primary key: id" in schema
+    assert "Foreign key: author_id -> authors.id" in schema
+    assert "ix_books_title" in schema
+    assert run.ok("index", "list", "books").split() == ["ix_books_title"]
+    source = (run.root / "migrations" / "0001-schema-changes.py").read_text()
+    assert source.index("'users'") < source.index("'authors'") < source.index("'tmp'")
+    status = json.loads(run.ok("migrate", "status", "-f", "json"))
+    assert status["applied"] == ["0001-schema-changes"]
+    assert status["pending"] == []
+    # Replaying the recorded migration on an empty database rebuilds the same schema.
+    out = run.ok("migrate", "up", "--no-backup", url=fresh_url)
+    assert "Applied: 0001-schema-changes" in out
+    assert schema_of(fresh_url) == schema_of(db_url)
+    # And its down step undoes all of it (raw SQL has no derivable down step).
+    run.ok("migrate", "down", "--yes", url=fresh_url)
+    assert list(schema_of(fresh_url)) == ["notes", "views"]
+
+
+def test_data_commands(run: Invoker, tmp_path: Path) -> None:
+    run.ok("table", "create", "people", "name:str", "age:int:nullable", "tags:json:nullable")
+    assert run.ok("data", "insert", "people", "-f", "name=Ann", "-f", "age=30") == (
+        "Inserted 1 record into people\n"
+    )
+    run.ok("data", "insert", "people", "-j", '{"name": "Bob", "tags": {"a": 1}}')
+    batch = tmp_path / "people.json"
+    batch.write_text(json.dumps([{"name": f"P{i}", "age": i} for i in range(3)]))
+    assert "Inserted 3 records" in run.ok("data", "insert", "people", "-F", str(batch))
+    rows = json.loads(run.ok("data", "list", "people", "-f", "json", "--order-by", "id"))
+    assert [r["name"] for r in rows] == ["Ann", "Bob", "P0", "P1", "P2"]
+    rows = json.loads(
+        run.ok("data", "list", "people", "-f", "json", "--where", "age >= 1", "--limit", "1",
+               "--offset", "1", "--order-by", "age")
+    )  # fmt: skip
+    assert [r["name"] for r in rows] == ["P2"]
+    assert run.ok("data", "list", "people", "-f", "csv", "-l", "1").splitlines()[0] == (
+        "id,name,age,tags"
+    )
+    table_out = run.ok("data", "list", "people")
+    assert "Ann" in table_out
+    assert "(5 rows)" in table_out
+    assert json.loads(run.ok("data", "get", "people", "1"))["name"] == "Ann"
+    assert run.ok("data", "update", "people", "1", "-f", "age=31") == "Updated record 1 in people\n"
+    assert json.loads(run.ok("data", "get", "people", "1"))["age"] == 31
+    declined = run("data", "delete", "people", "1", input="n\n")
+    assert declined.exit_code == 1
+    assert "Aborted." in declined.stderr
+    assert run.ok("data", "delete", "people", "1", input="y\n").endswith(
+        "Deleted record 1 from people\n"
+    )
+    missing = run("data", "get", "people", "1")
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("Error: ")
+    assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_data_import(run: Invoker, tmp_path: Path) -> None:
+    csv_file = tmp_path / "items.csv"
+    csv_file.write_text("sku,qty\n" + "".join(f"s{i},{i}\n" for i in range(2500)))
+    out = run.ok("data", "import", str(csv_file), "-t", "items", "--batch-size", "500")
+    assert "Imported 2500 rows into 'items'." in out
+    assert "2500/2500" in out
+    quiet = run.ok("data", "import", str(csv_file), "-t", "items", "--no-progress")
+    assert quiet == "Imported 2500 rows into 'items'.\n"
+    assert run.ok("sql", "SELECT count(*) AS n FROM items", "-f", "json").startswith("[")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,qty,colour\nx,1,red\n")
+    result = run("data", "import", str(bad), "-t", "items")
+    assert result.exit_code == 1
+    assert "colour" in result.stderr
+    assert "Imported 2501" not in run.ok("data", "import", str(bad), "-t", "items", "--alter")
+
+
+def test_sql_formats_and_no_record(run: Invoker) -> None:
+    run.ok("sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", "--no-record")
+    assert not (run.root / "migrations" / "0001-schema-changes.py").exists()
+    assert run.ok("sql", "INSERT INTO t (id, v) VALUES (1, 'a')") == (
+        "Query executed successfully.\n"
+    )
+    assert json.loads(run.ok("sql", "SELECT v FROM t", "-f", "json")) == [{"v": "a"}]
+    assert run.ok("sql", "SELECT v FROM t", "-f", "csv") == "v\na\n"
+    assert "(1 row)" in run.ok("sql", "SELECT v FROM t")
+
+
+def test_user_errors_are_one_line(run: Invoker) -> None:
+    for args, code in [
+        (("table", "create", "bad", "name"), 1),
+        (("table", "create", "bad", "name:uuid"), 1),
+        (("table", "create", "bad", "name:str:sparkly"), 1),
+        (("table", "drop", "nope", "-y"), 1),
+        (("table", "schema", "nope"), 1),
+        (("sql", "SELEC 1"), 1),
+        (("data", "list", "nope"), 1),
+        (("index", "drop", "nope", "-y"), 1),
+        (("view", "drop", "nope", "-y"), 1),
+    ]:
+        result = run(*args)
+        assert result.exit_code == code, (args, result.output)
+        assert result.stderr.startswith("Error: "), args
+        assert len(result.stderr.strip().splitlines()) == 1, args
+        assert "Traceback" not in result.output
+    assert run("table", "create").exit_code == 2
+    assert run("frobnicate").exit_code == 2
+
+
+def test_confirmations(run: Invoker) -> None:
+    run.ok("table", "create", "gone", "x:int")
+    result = run("table", "drop", "gone", input="n\n")
+    assert result.exit_code == 1
+    assert "Aborted." in result.stderr
+    assert "gone" in run.ok("table", "list")
+    assert "dropped successfully" in run.ok("table", "drop", "gone", input="y\n")
+
+
+def test_views_and_reflect(run: Invoker) -> None:
+    run.ok("table", "create", "things", "name:str")
+    run.ok("view", "create", "v1", "--sql", "SELECT name FROM things")
+    assert "View 'v1' created successfully." in run.ok(
+        "view", "create", "v1", "--sql", "SELECT id FROM things", "--replace"
+    )
+    assert "Reflected 1 view." in run.ok("view", "reflect")
+    assert "View 'v1' dropped successfully." in run.ok("view", "drop", "v1", "-y")
+    # The recorded down step recreates the dropped view.
+    run.ok("migrate", "down", "--yes")
+    assert run.ok("table", "list") == ""
+
+
+def test_db_info_shell_codegen(run: Invoker, tmp_path: Path) -> None:
+    run.ok("table", "create", "pets", "name:str")
+    info = run.ok("db", "info")
+    assert "Project: proj" in info
+    assert "Migration version: 1" in info
+    assert "Tables (1): pets" in info
+    shell = run("db", "shell", input="INSERT INTO pets (id, name) VALUES (1, 'rex')\n"
+                "SELECT name FROM pets\n.tables\nnonsense\n.quit\n")  # fmt: skip
+    assert shell.exit_code == 0
+    assert "rex" in shell.stdout
+    assert "Error:" in shell.stderr
+    target = tmp_path / "models_out.py"
+    assert "Models generated successfully!" in run.ok("codegen", "pets", "-o", str(target))
+    assert "class Pets" in target.read_text()
+    assert run("codegen", "nope", "-o", str(target)).exit_code == 1
+
+
+def test_demo(run: Invoker) -> None:
+    out = run.ok("demo", "--rows", "5")
+    assert ">>> db.t.demo_books.count" in out
+    assert run("demo").exit_code == 1
+    assert "Tour finished" in run.ok("demo", "--replace", "--rows", "2")
+
+
+def test_migrate_commands(run: Invoker, tmp_path: Path) -> None:
+    assert "Created migration: 0001-add-things" in run.ok("migrate", "new", "add things")
+    path = run.root / "migrations" / "0001-add-things.py"
+    path.write_text(
+        "def up(db):\n    db.q('CREATE TABLE things (id INTEGER PRIMARY KEY)')\n\n\n"
+        "def down(db):\n    db.q('DROP TABLE things')\n"
+    )
+    assert "Created migration: 0002-seed" in run.ok("migrate", "new", "seed", "--sql")
+    (run.root / "migrations" / "0002-seed.sql").write_text(
+        "INSERT INTO things (id) VALUES (1);\n-- migrate:down\nDELETE FROM things;\n"
+    )
+    assert run("migrate", "status", "--check").exit_code == 1
+    assert run.ok("migrate", "up", "--dry-run") == (
+        "Would apply: 0001-add-things\nWould apply: 0002-seed\n"
+    )
+    assert run.ok("migrate", "up", "--to", "1") == "Applied: 0001-add-things\n"
+    assert run.ok("migrate", "up") == "Applied: 0002-seed\n"
+    assert run.ok("migrate", "up") == "No pending migrations.\n"
+    text = run.ok("migrate", "status", "--check")
+    assert "Current version: 2" in text
+    assert "0002-seed: applied" in text
+    assert run.ok("migrate", "down", "--dry-run") == "Would roll back: 0002-seed\n"
+    assert run("migrate", "down", input="n\n").exit_code == 1
+    assert run.ok("migrate", "down", "--to", "0", "-y") == (
+        "Rolled back: 0002-seed\nRolled back: 0001-add-things\n"
+    )
+    assert run.ok("migrate", "down", "-y") == "Nothing to rollback.\n"
+    # A pre-check failure exits with 4.
+    (run.root / "migrations" / "0002-dup.sql").write_text("SELECT 1;")
+    result = run("migrate", "up")
+    assert result.exit_code == 4
+    assert result.stderr.startswith("Error: Duplicate migration version 0002")
+
+
+def test_migrate_enroll(run: Invoker) -> None:
+    run.ok("sql", "CREATE TABLE legacy (id INTEGER PRIMARY KEY)", "--no-record")
+    (run.root / "migrations" / "0001-x.sql").write_text("CREATE TABLE x (id INTEGER);")
+    result = run("migrate", "up", "--no-backup")
+    assert result.exit_code == 4
+    assert "enroll" in result.stderr
+    assert run.ok("migrate", "enroll", "--baseline", "1") == "Database enrolled at version 1.\n"
+    assert run.ok("migrate", "up") == "No pending migrations.\n"
+
+
+def test_migrate_autogenerate(run: Invoker, db_url: str) -> None:
+    module = f"scu_models_{uuid.uuid4().hex[:8]}"
+    (run.root / f"{module}.py").write_text(
+        "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n"
+        "sa.Table('gadgets', metadata, sa.Column('id', sa.Integer, primary_key=True),\n"
+        "         sa.Column('label', sa.String(40), nullable=False))\n"
+    )
+    out = run.ok("migrate", "new", "gadgets", "-a", "--metadata", f"{module}:metadata")
+    assert out == "Created migration: 0001-gadgets\n"
+    run.ok("migrate", "up")
+    with Database(db_url) as db:
+        assert "gadgets" in db.table_names()
+    assert run.ok("migrate", "new", "again", "-a", "--metadata", module) == (
+        "No changes detected.\n"
+    )
+    assert run("migrate", "new", "x", "-a", "--metadata", "no_such_mod:m").exit_code == 1
+
+
+def test_db_backup(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    run = Invoker(root, None)
+    run.ok("init")
+    run.ok("table", "create", "a", "x:int")
+    assert (root / "p.db").exists()
+    target = tmp_path / "copy.db"
+    assert run.ok("db", "backup", "-o", str(target)) == f"Backup created: {target}\n"
+    with Database(f"sqlite:///{target}") as copy:
+        assert copy.table_names() == ["a"]
+    result = run("db", "backup", url="postgresql://postgres@127.0.0.1/test")
+    assert result.exit_code == 1
+    assert "pg_dump" in result.stderr
+    assert run("init").exit_code == 1
+
+
+def test_no_url_exits_3(tmp_path: Path) -> None:
+    run = Invoker(tmp_path, None)
+    result = run("table", "list")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "Error: no database URL: pass --url, set DATABASE_URL or run 'sqlmodel-crud init'\n"
+    )
+
+
+def test_fts_and_seal(run: Invoker, db_url: str, fresh_url: str) -> None:
+    run.ok("table", "create", "docs", "title:str", "body:text")
+    run.ok(
+        "data", "insert", "docs", "-f", "id=1", "-f", "title=Hello", "-f", "body=quick brown fox"
+    )
+    assert "FTS index 'docs_fts' created successfully." in run.ok(
+        "index", "fts-create", "docs", "title", "body"
+    )
+    assert run.ok("index", "fts-list", "docs") == "docs_fts\n"
+    out = run.ok("migrate", "seal", "search")
+    assert out == "Sealing migration: 0001-schema-changes\nCreated new migration: 0002-search\n"
+    assert "Recorded in migration: 0002-search" in run.ok("index", "fts-drop", "docs", "-y")
+    assert run.ok("index", "fts-list", "docs") == ""
+    assert run.ok("index", "fts-create", "docs", "body", "-n", "docs_body").endswith(
+        "Recorded in migration: 0002-search\n"
+    )
+    assert run("index", "fts-drop", "docs", "-n", "nope", "-y").exit_code == 1
+    run.ok("migrate", "up", "--no-backup", url=fresh_url)
+    assert run.ok("index", "fts-list", "docs", url=fresh_url) == "docs_body\n"
+    assert schema_of(fresh_url) == schema_of(db_url)
+    assert run.ok("migrate", "down", "-y", url=fresh_url) == "Rolled back: 0002-search\n"
+    assert run.ok("index", "fts-list", "docs", url=fresh_url) == "docs_fts\n"
