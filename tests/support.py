@@ -143,3 +143,24 @@ def is_memory(engine: Any) -> bool:
         "",
         ":memory:",
     )
+
+
+@contextlib.contextmanager
+def isolated_hooks() -> Iterator[None]:
+    """Run with no lifecycle hooks registered, then put back the ones registered before.
+
+    Hooks are process-wide: a test must neither see hooks that other modules (an example
+    application, say) registered at import nor remove them for the tests that follow.
+    """
+    from sqlmodel_crud_utils import hooks
+
+    with hooks._lock:
+        saved = {key: list(fns) for key, fns in hooks._registry.items()}
+    hooks.clear_hooks()
+    try:
+        yield
+    finally:
+        with hooks._lock:
+            hooks._registry.clear()
+            hooks._registry.update(saved)
+            hooks._resolved.clear()

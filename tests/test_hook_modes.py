@@ -14,15 +14,15 @@ from sqlmodel_crud_utils import (
     create_engine_from_config,
     sync,
 )
-from sqlmodel_crud_utils.hooks import HookContext, clear_hooks, register_hook
+from sqlmodel_crud_utils.hooks import HookContext, register_hook
+from tests import support
 from tests.models import Team
 
 
 @pytest.fixture(autouse=True)
 def no_leftover_hooks() -> Iterator[None]:
-    clear_hooks()
-    yield
-    clear_hooks()
+    with support.isolated_hooks():
+        yield
 
 
 async def rename(ctx: HookContext) -> None:

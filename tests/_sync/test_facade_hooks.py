@@ -10,7 +10,8 @@ import pytest
 
 from sqlmodel_crud_utils.audit import acting_as
 from sqlmodel_crud_utils.facade import Database, Table
-from sqlmodel_crud_utils.hooks import HookContext, clear_hooks, hook, register_hook
+from sqlmodel_crud_utils.hooks import HookContext, hook, register_hook
+from tests import support
 from tests.support import BACKENDS
 
 from .conftest_facade import open_facade
@@ -29,9 +30,8 @@ class Veto(Exception):
 
 @pytest.fixture(autouse=True)
 def no_leftover_hooks() -> Iterator[None]:
-    clear_hooks()
-    yield
-    clear_hooks()
+    with support.isolated_hooks():
+        yield
 
 
 @pytest.fixture(params=BACKENDS)

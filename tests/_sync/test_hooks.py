@@ -9,8 +9,9 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from sqlmodel_crud_utils import sync as crud
-from sqlmodel_crud_utils.hooks import HookContext, clear_hooks, hook, register_hook, unregister_hook
+from sqlmodel_crud_utils.hooks import HookContext, hook, register_hook, unregister_hook
 from sqlmodel_crud_utils.transactions import transaction
+from tests import support
 from tests.models import HookAudit, Item, Note, Team
 
 
@@ -20,9 +21,8 @@ class Veto(Exception):
 
 @pytest.fixture(autouse=True)
 def no_leftover_hooks() -> Iterator[None]:
-    clear_hooks()
-    yield
-    clear_hooks()
+    with support.isolated_hooks():
+        yield
 
 
 def recorder(calls: list[tuple[str, Any]]) -> Any:
