@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import JSON
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
@@ -155,6 +156,8 @@ def _comparable(key: str, column: Any, value: Any) -> Any:
 def _text_pattern(key: str, column: Any, value: Any) -> str:
     """The text of a ``LIKE``-family filter; only text columns take one."""
     target = python_type(column)
+    if isinstance(getattr(column, "type", None), JSON):
+        target = dict
     if target is not None and not issubclass(target, str):
         raise InvalidArgumentError(
             f"this operator needs a text column; the column holds {target.__name__}",
