@@ -18,7 +18,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from sqlmodel_crud_utils import DBConfig, create_engine_from_config, sync
 from sqlmodel_crud_utils._core.filters import OPERATORS
-from sqlmodel_crud_utils.exceptions import ValidationError
+from sqlmodel_crud_utils.exceptions import SQLModelCRUDError, ValidationError
 from tests import support
 
 
@@ -73,6 +73,8 @@ def canary_alive(engine: Any) -> bool:
     )
 
 
+#: Storable text: no NUL (PostgreSQL refuses it) and no lone surrogates (not encodable in UTF-8).
+TEXT_CHARS = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
 NASTY_TEXT = st.sampled_from(
     [
         "'; DROP TABLE hostile_canary; --",
@@ -82,7 +84,7 @@ NASTY_TEXT = st.sampled_from(
         "1; DELETE FROM hostile_samples",
         "ünïcødé ✓ 𝄞",
     ]
-) | st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40)
+) | st.text(alphabet=TEXT_CHARS, max_size=40)
 COLUMNS = list(Sample.__table__.columns.keys())
 KEYS = (
     st.sampled_from(COLUMNS)
@@ -159,7 +161,10 @@ JSONISH = st.recursive(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    text_value=st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=200),
+    text_value=st.text(
+        alphabet=TEXT_CHARS,
+        max_size=200,
+    ),
     big=st.integers(-(2**63), 2**63 - 1),
     real=st.floats(allow_nan=False, width=64) | st.sampled_from([math.inf, -math.inf]),
     when=AWARE,
@@ -222,3 +227,13 @@ def test_raw_sql_stays_out_of_where_fragments(engine: Any) -> None:
         _, rows = sync.get_rows(session, Canary, note="x' OR '1'='1")
         assert rows == []
         assert session.exec(text("SELECT count(*) FROM hostile_canary")).one()[0] >= 1
+
+
+def test_text_that_is_not_unicode_is_rejected(engine: Any) -> None:
+    """A lone surrogate cannot be encoded for the database: a typed error, no raw one."""
+    with Session(engine) as session:
+        with pytest.raises(SQLModelCRUDError):
+            sync.write_row(Sample(text_value="\ud800"), session, raise_on_error=True)
+        with pytest.raises(ValidationError):
+            sync.get_rows(session, Sample, text_value="\ud800")
+        assert sync.get_rows(session, Sample, text_value="ok")[0] in (True, False)

@@ -402,6 +402,8 @@ def bind_error(error: BaseException) -> InvalidArgumentError | None:
     """
     if isinstance(error, OverflowError):  # sqlite3 refuses integers beyond 64 bits
         return InvalidArgumentError(f"a value is out of the database's range: {error}")
+    if isinstance(error, UnicodeEncodeError):  # a lone surrogate is not storable text
+        return InvalidArgumentError(f"text that is not valid Unicode: {error}")
     if not isinstance(error, sa_exc.StatementError) or isinstance(error, sa_exc.DBAPIError):
         return None
     cause = error.orig
