@@ -19,6 +19,7 @@ IntegrityError           other ``SQLITE_CONSTRAINT``                    other 23
 RetryableError           ``SQLITE_BUSY``, ``SQLITE_LOCKED``             40001, 40P01, 55P03
 DatabaseConnectionError  ``SQLITE_CANTOPEN``, ``SQLITE_NOTADB``         08xxx, 28xxx, 57P01-57P03
 SchemaError              ``SQLITE_ERROR``: missing/duplicate object     42P01, 42703, 42P07, 42701
+QueryExecutionError      ``SQLITE_FULL`` ("Storage is full: ...")       53100 (same message)
 QueryExecutionError      anything else                                  anything else
 =======================  =============================================  ==========================
 
@@ -114,6 +115,7 @@ _PG_RETRYABLE = {
 _PG_CONNECTION_CLASSES = ("08", "28")
 _PG_CONNECTION_CODES = frozenset({"57P01", "57P02", "57P03"})
 _PG_SCHEMA_CODES = frozenset({"42P01", "42703", "42P07", "42701"})
+_PG_DISK_FULL = "53100"
 
 # Read only for SQLITE_ERROR, whose code alone does not tell schema problems from others.
 _SQLITE_SCHEMA_PHRASES = (
@@ -290,6 +292,18 @@ def _query_error(
     )
 
 
+def _storage_full(
+    facts: _DriverFacts, error: BaseException, query: str | None
+) -> QueryExecutionError:
+    # A full disk (or SQLite's max_page_count) is not a bug in the statement: say so plainly.
+    return QueryExecutionError(
+        f"Storage is full (free disk space or raise the database's size limit): "
+        f"{facts.text}{_query_suffix(query)}",
+        query=query,
+        original_error=error,
+    )
+
+
 def _from_sqlstate(
     sqlstate: str, facts: _DriverFacts, error: BaseException, query: str | None
 ) -> SQLModelCRUDError:
@@ -301,6 +315,8 @@ def _from_sqlstate(
         return _connection(facts, error)
     if sqlstate in _PG_SCHEMA_CODES:
         return _schema(facts, error, query)
+    if sqlstate == _PG_DISK_FULL:
+        return _storage_full(facts, error, query)
     return _query_error(facts, error, query)
 
 
@@ -320,7 +336,9 @@ def _from_sqlite_code(
         text = str(facts.driver_error).lower()
         if any(phrase in text for phrase in _SQLITE_SCHEMA_PHRASES):
             return _schema(facts, error, query)
-    # SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL and the rest: typed, code kept.
+    if primary == SQLITE_FULL:
+        return _storage_full(facts, error, query)
+    # SQLITE_READONLY, SQLITE_IOERR and the rest: typed, code kept.
     return _query_error(facts, error, query)
 
 
