@@ -23,6 +23,11 @@ from sqlmodel import SQLModel, select
 
 from sqlmodel_crud_utils import cache, utils
 from sqlmodel_crud_utils._core.dialects import rows_per_statement, session_dialect_name
+from sqlmodel_crud_utils._core.fastpath import (
+    can_delete_directly,
+    can_read_directly,
+    can_update_directly,
+)
 from sqlmodel_crud_utils._core.filters import (
     build_filters,
     column_attribute,
@@ -53,12 +58,15 @@ from sqlmodel_crud_utils._sync.query import QueryBuilder
 from sqlmodel_crud_utils._sync.units import (
     apply_update,
     create_or_find,
+    delete_directly,
     failure,
     find_or_lock,
     first_result,
+    read_directly,
     reraise_read,
     row_by_pk,
     undo_write,
+    update_directly,
     write_unit,
 )
 from sqlmodel_crud_utils._sync.writes import get_or_create, restore_row, soft_delete_row
@@ -194,7 +202,12 @@ def get_row(
         hit = cache.cached_row(slot, model)
         if hit is not None:
             return True, hit
-    row = row_by_pk(session_inst, model, pk_field, id_str, raise_on_error, options)
+    column_attribute(model, pk_field)
+    pk_value = coerce_id(model, pk_field, id_str)
+    if not options and can_read_directly(session_inst, model, pk_field, pk_value):
+        row = read_directly(session_inst, model, pk_value, id_str, pk_field, raise_on_error)
+    else:
+        row = row_by_pk(session_inst, model, pk_field, id_str, raise_on_error, options)
     if row is None:
         return False, None
     if slot is not None:
@@ -548,6 +561,13 @@ def update_row(
             f"{model.__name__} has no attribute(s) {', '.join(map(repr, unknown))}; "
             f"valid: {', '.join(writable)}"
         )
+    what = f"update_row for {model.__name__} {pk_field}={id_str!r}"
+    column_attribute(model, pk_field)
+    pk_value = coerce_id(model, pk_field, id_str)
+    if can_update_directly(session_inst, model, pk_field, pk_value, data):
+        return update_directly(
+            session_inst, model, pk_value, id_str, pk_field, data, raise_on_error, logger, what
+        )
     row = row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
         return False, None
@@ -558,7 +578,7 @@ def update_row(
         data,
         raise_on_error,
         logger,
-        f"update_row for {model.__name__} {pk_field}={id_str!r}",
+        what,
     )
 
 
@@ -584,6 +604,12 @@ def delete_row(
         ``True`` when the row was deleted, ``False`` when none matched or the
         delete failed.
     """
+    column_attribute(model, pk_field)
+    pk_value = coerce_id(model, pk_field, id_str)
+    if can_delete_directly(session_inst, model, pk_field, pk_value):
+        return delete_directly(
+            session_inst, model, pk_value, id_str, pk_field, raise_on_error, logger
+        )
     row = row_by_pk(session_inst, model, pk_field, id_str, raise_on_error)
     if row is None:
         return False

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 #: ``session.info`` key holding the depth of nested ``transaction()`` blocks.
@@ -80,10 +81,22 @@ def snapshot(objects: Iterable[Any]) -> Snapshot:
 
 
 def restore(taken: Snapshot) -> None:
-    """Put snapshotted values back as committed state (no I/O, no dirty flag)."""
+    """Put snapshotted values back as committed state (no I/O, no dirty flag).
+
+    Equivalent to ``set_committed_value`` for each value, done per object
+    (one dict update and one commit of the keys), which matters for bulk results.
+    """
     for obj, values in taken:
-        for key, value in values.items():
-            set_committed_value(obj, key, value)
+        if not values:
+            continue
+        state = _state(obj)
+        commit = getattr(state, "_commit", None)
+        if commit is None:
+            for key, value in values.items():
+                set_committed_value(obj, key, value)
+            continue
+        state.dict.update(values)
+        commit(state.dict, values.keys())
 
 
 def unloaded_columns(obj: Any) -> list[str]:
@@ -98,3 +111,34 @@ def unloaded_columns(obj: Any) -> list[str]:
 def identity_model(obj: Any) -> type[Any]:
     """The class to invalidate for a written object."""
     return type(obj)
+
+
+def _column_pairs(model: Any) -> list[tuple[str, Any]]:
+    """``(attribute name, column)`` of every column attribute of ``model``, computed once."""
+    pairs = _COLUMN_PAIRS.get(model)
+    if pairs is None:
+        pairs = [(prop.key, prop.columns[0]) for prop in sa_inspect(model).column_attrs]
+        _COLUMN_PAIRS[model] = pairs
+    return pairs
+
+
+_COLUMN_PAIRS: dict[Any, list[tuple[str, Any]]] = {}
+
+
+def attach_loaded(session: Any, model: Any, row: Any, overrides: dict[str, Any]) -> Any:
+    """A persistent ``model`` instance in ``session`` holding a row's values (no I/O).
+
+    What loading the row would give, for a row the caller knows is not in the
+    session's identity map: the columns of ``row`` (a result row), with
+    ``overrides`` (attribute name -> value) taking the place of the stored
+    values, as setting them on a loaded object would.  The values are placed
+    before ``make_transient_to_detached`` commits them as loaded state.
+    """
+    obj = sa_inspect(model).class_manager.new_instance()
+    values = sa_inspect(obj).dict
+    mapping = row._mapping
+    for key, column in _column_pairs(model):
+        values[key] = overrides[key] if key in overrides else mapping[column]
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj

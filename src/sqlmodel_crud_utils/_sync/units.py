@@ -19,12 +19,29 @@ from sqlmodel import SQLModel
 
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
 from sqlmodel_crud_utils._core.errors import bind_error, translate_error
+from sqlmodel_crud_utils._core.fastpath import (
+    FAST_PK_PARAM,
+    primary_key_delete,
+    primary_key_row_select,
+    primary_key_update,
+)
 from sqlmodel_crud_utils._core.filters import column_attribute
-from sqlmodel_crud_utils._core.state import in_block, restore, snapshot, unloaded_columns
-from sqlmodel_crud_utils._core.statements import PK_PARAM, coerce_id, primary_key_select
+from sqlmodel_crud_utils._core.state import (
+    attach_loaded,
+    in_block,
+    restore,
+    snapshot,
+    unloaded_columns,
+)
+from sqlmodel_crud_utils._core.statements import (
+    PK_PARAM,
+    coerce_id,
+    mapper_of,
+    primary_key_select,
+)
 from sqlmodel_crud_utils._sync.hooks import fire_hooks
 from sqlmodel_crud_utils.cache import invalidate_written
-from sqlmodel_crud_utils.exceptions import RecordNotFoundError, SQLModelCRUDError
+from sqlmodel_crud_utils.exceptions import RecordNotFoundError, SchemaError, SQLModelCRUDError
 from sqlmodel_crud_utils.log import current_logger
 
 if TYPE_CHECKING:
@@ -280,3 +297,130 @@ def apply_update(
             raise failure(exc) from exc
         return False, row
     return True, row
+
+
+class _NoMatch(Exception):
+    """No row matched a direct write: end its transaction without writing."""
+
+
+def _end_miss(session: Session) -> None:
+    """Roll back a direct write that matched nothing, keeping loaded objects loaded."""
+    kept = [] if in_block(session) else snapshot(list(session.identity_map.values()))
+    undo_write(session)
+    restore(kept)
+
+
+def delete_directly(
+    session: Session,
+    model: Any,
+    pk_value: Any,
+    id_str: Any,
+    pk_field: str,
+    raise_on_error: bool,
+    log: Any,
+) -> bool:
+    """``delete_row`` as one ``DELETE ... WHERE pk = :value`` (see ``_core.fastpath``).
+
+    Outcomes match the load-then-delete path: ``True`` when a row went, ``False``
+    (or ``RecordNotFoundError``) when none matched, and a failure handled like
+    the load (a missing table, a refused value) or like the delete (anything else).
+    """
+    stmt = primary_key_delete(model)
+    params = {FAST_PK_PARAM: pk_value}
+    try:
+        with write_unit(session):
+            bind = {"mapper": mapper_of(model)}
+            result = session.exec(stmt, params=params, bind_arguments=bind)
+            if not result.rowcount:
+                raise _NoMatch
+    except _NoMatch:
+        _end_miss(session)
+        if raise_on_error:
+            raise RecordNotFoundError(model, id_str, pk_field) from None
+        return False
+    except Exception as exc:
+        if bind_error(exc) is not None or isinstance(translate_error(exc), SchemaError):
+            reraise_read(session, exc, raise_on_error)
+        undo_write(session)
+        log.error(f"delete_row failed for {model.__name__} {pk_field}={id_str!r}: {exc!r}")
+        if raise_on_error:
+            raise failure(exc) from exc
+        return False
+    return True
+
+
+def update_directly(
+    session: Session,
+    model: Any,
+    pk_value: Any,
+    id_str: Any,
+    pk_field: str,
+    data: dict[str, Any],
+    raise_on_error: bool,
+    log: Any,
+    what: str,
+) -> tuple[bool, Any]:
+    """``update_row`` as one ``UPDATE ... RETURNING`` (see ``_core.fastpath``).
+
+    The returned object is what the load-then-update path returns: persistent
+    in the session, holding the stored row with ``data`` applied, readable after
+    the commit.  On failure the row is read again, so the outcome matches that
+    path too: ``(False, row)`` with its stored values, ``(False, None)`` when it
+    is gone, and the lookup's own error when the lookup cannot run.
+    """
+    stmt, names = primary_key_update(model, tuple(data))
+    params = {names[key]: value for key, value in data.items()}
+    params[FAST_PK_PARAM] = pk_value
+    written: list[Any] = []
+    try:
+        with write_unit(session, written):
+            bind = {"mapper": mapper_of(model)}
+            result = session.exec(stmt, params=params, bind_arguments=bind)
+            row = result.one_or_none()
+            if row is None:
+                raise _NoMatch
+            written.append(attach_loaded(session, model, row, data))
+    except _NoMatch:
+        _end_miss(session)
+        if raise_on_error:
+            raise RecordNotFoundError(model, id_str, pk_field) from None
+        return False, None
+    except Exception as exc:
+        undo_write(session)
+        stored = row_by_pk(session, model, pk_field, id_str, raise_on_error)
+        if not in_block(session):
+            (_release(session, stored) if stored is not None else rollback(session))
+        if stored is None:
+            return False, None
+        log.error(f"{what} failed: {exc!r}")
+        if raise_on_error:
+            raise failure(exc) from exc
+        return False, stored
+    return True, written[0]
+
+
+def read_directly(
+    session: Session,
+    model: Any,
+    pk_value: Any,
+    id_str: Any,
+    pk_field: str,
+    raise_on_error: bool,
+) -> Any:
+    """``get_row`` as a plain ``SELECT``, its row attached to the session (see ``_core.fastpath``).
+
+    Returns:
+        The persistent instance, or ``None`` (``RecordNotFoundError`` with
+        ``raise_on_error``); failures are raised like the ORM read's.
+    """
+    stmt = primary_key_row_select(model)
+    try:
+        conn = session.connection(bind_arguments={"mapper": mapper_of(model)})
+        row = (conn.execute(stmt, {FAST_PK_PARAM: pk_value})).one_or_none()
+    except Exception as exc:
+        reraise_read(session, exc, raise_on_error)
+    if row is None:
+        if raise_on_error:
+            raise RecordNotFoundError(model, id_str, pk_field)
+        return None
+    return attach_loaded(session, model, row, {})
