@@ -44,6 +44,7 @@ PAIRS: tuple[Pair, ...] = (
     Pair(PKG / "a_sync.py", PKG / "sync.py"),
     Pair(PKG / "_async", PKG / "_sync"),
     Pair(PKG / "facade" / "aio", PKG / "facade" / "sync"),
+    Pair(PKG / "migrate" / "aio", PKG / "migrate" / "sync"),
     Pair(ROOT / "tests" / "_async", ROOT / "tests" / "_sync"),
 )
 

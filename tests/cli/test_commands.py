@@ -251,6 +251,23 @@ def test_migrate_commands(run: Invoker, tmp_path: Path) -> None:
     assert result.stderr.startswith("Error: Duplicate migration version 0002")
 
 
+def test_migrate_warnings_are_one_line_on_stderr(run: Invoker) -> None:
+    folder = run.root / "migrations"
+    folder.mkdir(exist_ok=True)
+    (folder / "0001-a.sql").write_text("CREATE TABLE a (id INTEGER);")
+    run.ok("migrate", "up", "--no-backup")
+    (folder / "0001-a.sql").write_text("CREATE TABLE a (id BIGINT);")
+    (folder / "0002_b.sql").write_text("SELECT 1;")
+    result = run("migrate", "up", "--no-backup")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No pending migrations.\n"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("Warning: 0002_b.sql looks like a migration")
+    assert lines[1].startswith("Warning: Applied migration file(s) edited since they ran: 0001-a")
+    assert "0001-a: changed" in run.ok("migrate", "status")
+
+
 def test_migrate_enroll(run: Invoker) -> None:
     run.ok("sql", "CREATE TABLE legacy (id INTEGER PRIMARY KEY)", "--no-record")
     (run.root / "migrations" / "0001-x.sql").write_text("CREATE TABLE x (id INTEGER);")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel_crud_utils import Database
 from sqlmodel_crud_utils.migrate import (
     ChangedMigrationError,
+    ChangedMigrationWarning,
     DuplicateMigrationError,
     IrreversibleMigrationError,
     MigrationFailedError,
@@ -177,10 +179,16 @@ def test_prechecks(runner: MigrationRunner) -> None:
     runner.up(backup=False)
     # A file edited after it ran.
     (folder / "0002-later.sql").write_text("SELECT 2;\n-- migrate:down\n")
-    with pytest.raises(ChangedMigrationError, match="0002-later"):
-        runner.up(backup=False)
+    with pytest.warns(ChangedMigrationWarning, match=r"0002-later\.sql") as caught:
+        assert runner.up(backup=False) == []
+    assert caught[0].message.paths == [folder / "0002-later.sql"]  # type: ignore[union-attr]
     assert runner.status()["changed"] == ["0002-later"]
-    assert runner.up(backup=False, allow_changed=True) == []
+    strict = MigrationRunner(runner.db, folder, echo=None, strict=True)
+    with pytest.raises(ChangedMigrationError, match="0002-later"):
+        strict.up(backup=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert strict.up(backup=False, allow_changed=True) == []
     # An applied file that is gone.
     (folder / "0002-later.sql").unlink()
     with pytest.raises(MissingMigrationError, match="0002-later"):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import warnings
+from collections.abc import Iterator
 
 import click
 
 from sqlmodel_crud_utils.facade.sync import Database
-from sqlmodel_crud_utils.migrate import MigrationRunner
+from sqlmodel_crud_utils.migrate import MigrationRunner, MigrationWarning
 
 from ._common import confirm, open_db, settings_of, start_migration
 from ._project import EXIT_FAILED, EXIT_NO_PROJECT, CLIError
@@ -22,6 +25,27 @@ def migrate() -> None:
 
 def _runner(db: Database, ctx: click.Context) -> MigrationRunner:
     return MigrationRunner(db, settings_of(ctx).migrations_dir, echo=click.echo)
+
+
+@contextlib.contextmanager
+def _warnings_on_stderr() -> Iterator[None]:
+    """Show the runner's warnings as one ``Warning: ...`` line each on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MigrationWarning)
+        try:
+            yield
+        finally:
+            seen: set[str] = set()
+            for item in caught:
+                if not issubclass(item.category, MigrationWarning):
+                    warnings.warn_explicit(
+                        item.message, item.category, item.filename, item.lineno, source=item.source
+                    )
+                    continue
+                line = str(item.message).splitlines()[0] if str(item.message) else ""
+                if line not in seen:
+                    seen.add(line)
+                    click.echo(f"Warning: {line}", err=True)
 
 
 @migrate.command("new")
@@ -57,7 +81,7 @@ def migrate_new(
             target = load_metadata(path_text)
         except (ImportError, AttributeError, ValueError) as exc:
             raise CLIError(f"cannot load metadata {path_text!r}: {exc}") from exc
-    with open_db(settings) as db:
+    with _warnings_on_stderr(), open_db(settings) as db:
         runner = MigrationRunner(db, settings.migrations_dir, echo=None)
         path = runner.new(
             description,
@@ -82,7 +106,7 @@ def migrate_up(
     ctx: click.Context, to: int | None, dry_run: bool, no_backup: bool, allow_out_of_order: bool
 ) -> None:
     """Apply the pending migrations."""
-    with open_db(settings_of(ctx)) as db:
+    with _warnings_on_stderr(), open_db(settings_of(ctx)) as db:
         runner = _runner(db, ctx)
         if dry_run:
             pending = runner.pending(allow_out_of_order=allow_out_of_order)
@@ -102,7 +126,7 @@ def migrate_up(
 @click.pass_context
 def migrate_down(ctx: click.Context, to: int | None, dry_run: bool, yes: bool) -> None:
     """Roll back the last migration, or every version above --to."""
-    with open_db(settings_of(ctx)) as db:
+    with _warnings_on_stderr(), open_db(settings_of(ctx)) as db:
         runner = _runner(db, ctx)
         applied = runner.applied()
         if to is None:
@@ -133,7 +157,7 @@ def migrate_down(ctx: click.Context, to: int | None, dry_run: bool, yes: bool) -
 @click.pass_context
 def migrate_status(ctx: click.Context, fmt: str, check: bool) -> None:
     """Show the version, then the state of every migration file."""
-    with open_db(settings_of(ctx)) as db:
+    with _warnings_on_stderr(), open_db(settings_of(ctx)) as db:
         status = _runner(db, ctx).status()
     if fmt == "json":
         click.echo(json.dumps(status, indent=2))
@@ -175,6 +199,6 @@ def migrate_seal(ctx: click.Context, description: str) -> None:
 @click.pass_context
 def migrate_enroll(ctx: click.Context, baseline: int | None) -> None:
     """Start the migration history of an existing database."""
-    with open_db(settings_of(ctx)) as db:
+    with _warnings_on_stderr(), open_db(settings_of(ctx)) as db:
         version = _runner(db, ctx).enroll(baseline)
     click.echo(f"Database enrolled at version {version}.")

@@ -7,13 +7,17 @@ from pathlib import Path
 from sqlmodel_crud_utils.exceptions import SQLModelCRUDError
 
 __all__ = [
+    "AsyncMigrationError",
     "ChangedMigrationError",
+    "ChangedMigrationWarning",
     "DuplicateMigrationError",
     "IrreversibleMigrationError",
     "MigrationError",
     "MigrationFailedError",
     "MigrationGapError",
     "MigrationLockError",
+    "MigrationNameWarning",
+    "MigrationWarning",
     "MissingMigrationError",
     "OutOfOrderMigrationError",
     "UnversionedDatabaseError",
@@ -49,7 +53,11 @@ class MissingMigrationError(MigrationError):
 
 
 class ChangedMigrationError(MigrationError):
-    """An applied migration's file was edited after it ran (its checksum differs)."""
+    """An applied migration's file was edited after it ran (strict runners only)."""
+
+
+class AsyncMigrationError(MigrationError):
+    """The sync runner was given a migration whose ``up``/``down`` is ``async def``."""
 
 
 class UnversionedDatabaseError(MigrationError):
@@ -77,3 +85,23 @@ class MigrationFailedError(MigrationError):
         self.version = version
         self.path = path
         self.original_error = original_error
+
+
+class MigrationWarning(UserWarning):
+    """Base class of the migration warnings.
+
+    Attributes:
+        paths: The files involved.
+    """
+
+    def __init__(self, message: str, paths: list[Path] | None = None) -> None:
+        super().__init__(message)
+        self.paths = list(paths or [])
+
+
+class ChangedMigrationWarning(MigrationWarning):
+    """An applied migration's file was edited after it ran (its checksum differs)."""
+
+
+class MigrationNameWarning(MigrationWarning):
+    """A file looks like a migration but its name does not follow ``NNNN-description.ext``."""

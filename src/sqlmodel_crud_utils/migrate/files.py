@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import inspect
@@ -12,28 +13,42 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel_crud_utils.facade._sql import split_script
 
-from .errors import DuplicateMigrationError, MigrationGapError
+from .errors import (
+    DuplicateMigrationError,
+    IrreversibleMigrationError,
+    MigrationGapError,
+    MigrationNameWarning,
+)
 
 __all__ = [
     "DOWN_MARKER",
+    "NO_TRANSACTION_MARKER",
     "Migration",
+    "Step",
     "checksum",
+    "defines_step",
     "discover",
     "load_python",
+    "load_step",
     "next_version",
+    "reversible",
     "slugify",
+    "sql_transactional",
     "sql_parts",
     "step",
     "wants_op",
 ]
 
-NAME_RE = re.compile(r"^(\d{4})-([A-Za-z0-9_.-]+)\.(py|sql)$")
-NEAR_MISS_RE = re.compile(r"^\d{3,}[_ ].*\.(py|sql)$")
+NAME_RE = re.compile(r"^(\d{4})-([A-Za-z0-9_.-]+)\.(py|sql|sh)$")
+NEAR_MISS_RE = re.compile(r"^\d+[-_ ].*\.(py|sql|sh)$", re.IGNORECASE)
 DOWN_MARKER = "-- migrate:down"
+#: A first line that makes a ``.sql`` file run outside a transaction.
+NO_TRANSACTION_MARKER = "-- scu:no-transaction"
+_STEP_NAMES = {"up": ("up", "upgrade"), "down": ("down", "downgrade")}
 _TX_STATEMENT = re.compile(r"^\s*(BEGIN|COMMIT|END)(\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE)
 
 
@@ -45,7 +60,7 @@ class Migration:
         version: The number at the start of the file name.
         name: The file name without its extension (``0001-create-users``).
         path: The file.
-        kind: ``"py"`` or ``"sql"``.
+        kind: ``"py"``, ``"sql"`` or ``"sh"``.
         checksum: The SHA-256 of the file's bytes.
     """
 
@@ -82,7 +97,11 @@ def discover(directory: Path, *, check_gaps: bool = True) -> list[Migration]:
         if match is None:
             if NEAR_MISS_RE.match(path.name):
                 warnings.warn(
-                    f"{path.name} looks like a migration but is not named NNNN-description.py|sql",
+                    MigrationNameWarning(
+                        f"{path.name} looks like a migration but is skipped: name it "
+                        "NNNN-description.py|sql|sh (four digits, then a hyphen)",
+                        [path],
+                    ),
                     stacklevel=2,
                 )
             continue
@@ -142,9 +161,91 @@ def load_python(migration: Migration) -> ModuleType:
 
 def step(module: ModuleType, direction: str) -> Callable[..., Any] | None:
     """The ``up``/``down`` function of a module (deebase's ``upgrade``/``downgrade`` too)."""
-    alias = "upgrade" if direction == "up" else "downgrade"
-    fn = getattr(module, direction, None) or getattr(module, alias, None)
-    return fn if callable(fn) else None
+    for name in _STEP_NAMES[direction]:
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return cast("Callable[..., Any]", fn)
+    return None
+
+
+def defines_step(path: Path) -> bool:
+    """Whether a ``.py`` file binds ``up``/``upgrade`` at top level (read, never run).
+
+    A file without one is a fastmigrate-style script, run as a subprocess.
+    """
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    names = set(_STEP_NAMES["up"])
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in names:
+            return True
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id in names for t in targets):
+                return True
+        if isinstance(node, ast.ImportFrom | ast.Import) and any(
+            (alias.asname or alias.name) in names for alias in node.names
+        ):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One direction of a migration, ready to run.
+
+    Attributes:
+        kind: ``"sql"`` (``statements``), ``"python"`` (``fn``) or ``"script"``
+            (a subprocess; never atomic).
+        transactional: Whether it runs in the transaction of its version row.
+        statements: The statements of a ``.sql`` file.
+        fn: The ``up``/``down`` function of a ``.py`` file.
+    """
+
+    kind: str
+    transactional: bool = True
+    statements: tuple[str, ...] = ()
+    fn: Callable[..., Any] | None = None
+
+
+def sql_transactional(path: Path) -> bool:
+    """Whether a ``.sql`` file runs in a transaction (no ``-- scu:no-transaction`` first line)."""
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    return first.strip().lower() != NO_TRANSACTION_MARKER
+
+
+def load_step(migration: Migration, direction: str) -> Step:
+    """Read one direction of a migration.
+
+    Raises:
+        IrreversibleMigrationError: If the file has no step for ``direction``
+            (scripts and ``.sql`` files without ``-- migrate:down`` cannot go down).
+    """
+    path = migration.path
+    if migration.kind == "sql":
+        up_sql, down_sql = sql_parts(path)
+        statements = up_sql if direction == "up" else down_sql
+        if statements is None:
+            raise IrreversibleMigrationError(f"{path.name} has no {DOWN_MARKER} part", [path])
+        return Step("sql", sql_transactional(path), tuple(statements))
+    if migration.kind == "sh" or not defines_step(path):
+        if direction != "up":
+            raise IrreversibleMigrationError(f"{path.name} is a script: no down step", [path])
+        return Step("script", transactional=False)
+    module = load_python(migration)
+    fn = step(module, direction)
+    if fn is None:
+        raise IrreversibleMigrationError(f"{path.name} has no {direction}()", [path])
+    return Step("python", bool(getattr(module, "TRANSACTIONAL", True)), fn=fn)
+
+
+def reversible(migration: Migration) -> bool:
+    """Whether a migration has a down step."""
+    try:
+        load_step(migration, "down")
+    except IrreversibleMigrationError:
+        return False
+    return True
 
 
 def wants_op(fn: Callable[..., Any]) -> bool:
