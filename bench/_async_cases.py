@@ -261,21 +261,21 @@ async def lib_delete_row(ctx: Any, keys: list[int]) -> list[bool]:
 # ------------------------------------------------------- hooks, pool, streaming
 
 
-async def hooks_split(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
-    """``update_row`` in alternating blocks with three no-op hooks and with none."""
-    update_row = ctx.lib.update_row
+async def hooks_split(ctx: Any, objects: list[BenchRow]) -> dict[str, Any]:
+    """``write_row`` in alternating blocks with three no-op hooks and with none."""
+    write_row = ctx.lib.write_row
     spent = {"hooks": 0.0, "none": 0.0}
     calls = {"hooks": 0, "none": 0}
     rows = []
     async with session(ctx) as s:
-        for index, block in enumerate(chunks(work, ctx.hook_block)):
+        for index, block in enumerate(chunks(objects, ctx.hook_block)):
             hooked = (index + ctx.round) % 2 == 0
             if hooked:
                 for event, fn in ctx.hook_fns:
                     hook_registry.register_hook(BenchRow, event, fn)
             start = time.perf_counter()
-            for key, values in block:
-                rows.append((await update_row(key, values, s, BenchRow))[1])
+            for obj in block:
+                rows.append((await write_row(obj, s))[1])
             spent["hooks" if hooked else "none"] += time.perf_counter() - start
             calls["hooks" if hooked else "none"] += len(block)
             if hooked:

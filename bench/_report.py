@@ -186,7 +186,7 @@ def render_chart(results: list[dict[str, Any]], path: Path, meta: dict[str, Any]
 def _charted(entry: dict[str, Any]) -> bool:
     if entry["impl"] in BASELINES or entry["op"] == "pool":
         return False
-    return not entry["impl"].startswith("update_row, no hooks")
+    return not entry["impl"].startswith("write_row, no hooks")
 
 
 def _chart_value(entry: dict[str, Any] | None) -> float | None:

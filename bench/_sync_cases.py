@@ -242,20 +242,21 @@ def lib_delete_row(ctx: Any, keys: list[int]) -> list[bool]:
 # ------------------------------------------------------- hooks, pool, streaming
 
 
-def hooks_split(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
-    """``update_row`` in alternating blocks with three no-op hooks and with none."""
-    update_row = ctx.lib.update_row
+def hooks_split(ctx: Any, objects: list[BenchRow]) -> dict[str, Any]:
+    """``write_row`` in alternating blocks with three no-op hooks and with none."""
+    write_row = ctx.lib.write_row
     spent = {"hooks": 0.0, "none": 0.0}
     calls = {"hooks": 0, "none": 0}
     rows = []
     with session(ctx) as s:
-        for index, block in enumerate(chunks(work, ctx.hook_block)):
+        for index, block in enumerate(chunks(objects, ctx.hook_block)):
             hooked = (index + ctx.round) % 2 == 0
             if hooked:
                 for event, fn in ctx.hook_fns:
                     hook_registry.register_hook(BenchRow, event, fn)
             start = time.perf_counter()
-            rows.extend(update_row(key, values, s, BenchRow)[1] for key, values in block)
+            for obj in block:
+                rows.append((write_row(obj, s))[1])
             spent["hooks" if hooked else "none"] += time.perf_counter() - start
             calls["hooks" if hooked else "none"] += len(block)
             if hooked:

@@ -135,7 +135,7 @@ def _hooks(counter: list[int]) -> list[tuple[str, Any]]:
     def third(_ctx: Any) -> None:
         counter[0] += 1
 
-    return [("before_update", first), ("before_update", second), ("after_update", third)]
+    return [("before_create", first), ("before_create", second), ("after_create", third)]
 
 
 def _library(is_async: bool) -> Any:
@@ -434,22 +434,21 @@ def summarise(
             entries.append(
                 {
                     **entry,
-                    "impl": "update_row, no hooks (same run)",
+                    "impl": "write_row, no hooks (same run)",
                     "median_s": None if plain is None else plain * case.count,
                     "per_op_us": None if plain is None else plain * 1e6,
                     "rounds_s": [round(t * case.count, 6) for t in record["split"].get("none", [])],
                 }
             )
-            per_op[(case.op, "update_row, no hooks (same run)")] = plain
+            per_op[(case.op, "write_row, no hooks (same run)")] = plain
             continue
         entries.append(entry)
     for entry in entries:
         op, impl = entry["op"], entry["impl"]
         mine = per_op.get((op, impl))
-        base_op = "update" if op == "hooks" else op
         for baseline in BASELINES:
-            ref = per_op.get((base_op, baseline))
-            usable = op != "pool" and mine is not None and bool(ref)
+            ref = per_op.get((op, baseline))
+            usable = op not in ("pool", "hooks") and mine is not None and bool(ref)
             entry[f"x_{baseline}"] = mine / ref if usable else None  # type: ignore[operator]
         entry["target_limit"] = entry["target_ref"] = entry["ratio"] = entry["met"] = None
         entry["note"] = ""
@@ -459,7 +458,7 @@ def summarise(
             if ref_name == "core":
                 ratio = entry["x_core"]
             else:
-                ref = per_op.get((op, "update_row, no hooks (same run)"))
+                ref = per_op.get((op, "write_row, no hooks (same run)"))
                 ratio = mine / ref if mine is not None and ref else None
             entry.update(target_limit=limit, target_ref=ref_name, ratio=ratio)
             entry["met"] = None if ratio is None else ratio <= limit

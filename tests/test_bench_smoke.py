@@ -50,7 +50,7 @@ def test_quick_benchmark_verifies_every_case(tmp_path: Path) -> None:
         ("page", "get_rows"),
         ("update", "update_row"),
         ("delete", "delete_row"),
-        ("hooks", "update_row + 3 no-op hooks"),
+        ("hooks", "write_row + 3 no-op hooks"),
         ("pool", "get_row, new connection per call"),
     ):
         assert case in seen
