@@ -9,7 +9,7 @@ comments are left alone.  Values are always bound, never spliced into SQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from sqlmodel_crud_utils.exceptions import SchemaError, ValidationError
 __all__ = [
     "bound_text",
     "check_identifier",
+    "display_url",
     "is_ddl",
     "split_script",
 ]
@@ -104,12 +105,53 @@ def _escape_colons(sql: str) -> str:
     return "".join(out)
 
 
-def bound_text(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> sa.TextClause:
+_OPERATOR = r"\s*(?:==|!=|<>|<=|>=|=|<|>)\s*"
+_NAME = r'(?:[A-Za-z_]\w*\.)?(?:"([^"]+)"|\b([A-Za-z_]\w*))'
+_COMPARED = re.compile(_NAME + _OPERATOR + r":([A-Za-z_]\w*)")
+_COMPARED_REVERSED = re.compile(r":([A-Za-z_]\w*)" + _OPERATOR + _NAME)
+_IN_LIST = re.compile(_NAME + r"\s+(?:NOT\s+)?IN\s*\(([^()]*)\)", re.IGNORECASE)
+_BIND = re.compile(r":([A-Za-z_]\w*)")
+
+#: ``convert(column_name, value)``: a value compared with a column, converted.
+Convert = Callable[[str, Any], Any]
+
+
+def _code_only(sql: str) -> str:
+    """``sql`` with literals and comments blanked out (quoted names kept)."""
+    return "".join(
+        piece if is_code or piece.startswith('"') else " " * len(piece)
+        for is_code, piece in _segments(sql)
+    )
+
+
+def compared_columns(sql: str) -> dict[str, str]:
+    """Map each ``:bind`` compared with a column (``col = :b``, ``col IN (:a, :b)``) to it."""
+    code = _code_only(sql)
+    found: dict[str, str] = {}
+    for match in _COMPARED.finditer(code):
+        found.setdefault(match.group(3), match.group(1) or match.group(2))
+    for match in _COMPARED_REVERSED.finditer(code):
+        found.setdefault(match.group(1), match.group(2) or match.group(3))
+    for match in _IN_LIST.finditer(code):
+        for bind in _BIND.findall(match.group(3)):
+            found.setdefault(bind, match.group(1) or match.group(2))
+    return found
+
+
+def bound_text(
+    sql: str,
+    params: Sequence[Any] | Mapping[str, Any] | None,
+    *,
+    convert: Convert | None = None,
+) -> sa.TextClause:
     """Build a text clause with ``params`` bound.
 
     Args:
         sql: SQL using ``:name`` or ``?`` placeholders.
         params: A dict for ``:name``, a list or tuple for ``?``, or ``None``.
+        convert: Converts a value compared with a column (``col = ?``,
+            ``? < col``, ``col IN (?, ?)``) to the column's type, so text and
+            numbers compare the same way on every database.
 
     Returns:
         The clause; every value is a unique bound parameter.
@@ -135,8 +177,9 @@ def bound_text(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> sa
                 f"given: {', '.join(map(str, params)) or 'nothing'}",
                 field="params",
             )
+        values = _converted(sql, dict(params), convert)
         clause = sa.text(_escape_colons(sql))
-        binds: list[Any] = [sa.bindparam(name, params[name], unique=True) for name in names]
+        binds: list[Any] = [sa.bindparam(name, values[name], unique=True) for name in names]
         return clause.bindparams(*binds) if binds else clause
     if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
         raise ValidationError(
@@ -155,11 +198,21 @@ def bound_text(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> sa
             f"the SQL has {count} '?' placeholder(s) but {len(params)} parameter(s) were given",
             field="params",
         )
+    named = _converted(converted, {f"_scu_p{i}": value for i, value in enumerate(params)}, convert)
     clause = sa.text(_escape_colons(converted))
     positional: list[Any] = [
-        sa.bindparam(f"_scu_p{i}", value, unique=True) for i, value in enumerate(params)
+        sa.bindparam(name, value, unique=True) for name, value in named.items()
     ]
     return clause.bindparams(*positional) if positional else clause
+
+
+def _converted(sql: str, values: dict[str, Any], convert: Convert | None) -> dict[str, Any]:
+    if convert is None or not values:
+        return values
+    for bind, column in compared_columns(sql).items():
+        if bind in values:
+            values[bind] = convert(column, values[bind])
+    return values
 
 
 def is_ddl(sql: str) -> bool:
@@ -270,3 +323,19 @@ def split_names(value: str | Sequence[str] | None) -> list[str]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return [str(part) for part in value]
+
+
+def display_url(url: sa.URL) -> str:
+    """Render ``url`` for people: the password masked, the database path unescaped.
+
+    SQLAlchemy escapes ``:`` in the database part (``%3Amemory%3A``); a SQLite
+    path reads better as written (``sqlite:///:memory:``).
+    """
+    without_path = sa.URL.create(
+        url.drivername, url.username, url.password, url.host, url.port, None, url.query
+    )
+    text = without_path.render_as_string(hide_password=True)
+    head, mark, query = text.partition("?")
+    if url.database is not None:
+        head += "/" + url.database
+    return head + mark + query

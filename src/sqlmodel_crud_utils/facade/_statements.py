@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel_crud_utils._core.coerce import coerce_value
 from sqlmodel_crud_utils.exceptions import ValidationError
 
+from ._plan import plan_for
 from ._sql import bound_text, unknown_column
 
 __all__ = [
@@ -48,14 +49,14 @@ def check_columns(table: sa.Table, names: Sequence[str]) -> None:
 
 
 def conditions(table: sa.Table, filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    """Bound equality terms for ``filters``.
+    """Bound equality terms for ``filters``, values converted to the columns' types.
 
     Raises:
         SchemaError: If a key is not a column.
+        ValidationError: If a value cannot be read as its column's type.
     """
-    check_columns(table, list(filters))
     terms: list[ColumnElement[bool]] = []
-    for name, value in filters.items():
+    for name, value in plan_for(table).filter_values(filters).items():
         column = table.columns[name]
         terms.append(column.is_(None) if value is None else column == value)
     return terms
@@ -129,7 +130,7 @@ def _filtered(
     for term in conditions(table, filters):
         stmt = stmt.where(term)
     if where:
-        stmt = stmt.where(bound_text(where, where_args))
+        stmt = stmt.where(bound_text(where, where_args, convert=plan_for(table).where_value))
     return stmt
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.schema import CreateTable
 from sqlmodel_crud_utils.exceptions import ValidationError
 
 from .._fts import check_language, fts_create_sql, fts_drop_sql, fts_table, search_stmt
+from .._plan import plan_for
 from .._sql import bound_text, split_names
 from .._statements import conditions
 from .reads import AsyncTableReads
@@ -145,7 +146,9 @@ class AsyncTableSearch(AsyncTableReads):
         for term in conditions(table, self._filters()):
             statement = statement.where(term)
         if where:
-            statement = statement.where(bound_text(where, where_args))
+            statement = statement.where(
+                bound_text(where, where_args, convert=plan_for(table).where_value)
+            )
         statement = statement.order_by(rank)
         if limit is not None:
             statement = statement.limit(limit)

@@ -29,7 +29,7 @@ from sqlmodel_crud_utils.exceptions import (
 from .._catalog import Catalog, reflect_all, reflect_names
 from .._fts import fts_drop_sql, fts_table, read_fts
 from .._schema import index_specs
-from .._sql import bound_text, check_identifier, is_ddl, split_script
+from .._sql import bound_text, check_identifier, display_url, is_ddl, split_script
 from ..common import FTSIndex, Index
 from ..errors import NotFoundError
 from ._twin import Lock, current_owner, new_lock, on_miss, run_sync
@@ -178,8 +178,7 @@ class DatabaseCore:
         return self._v
 
     def __repr__(self) -> str:
-        url = self._engine.url.render_as_string(hide_password=True)
-        return f"{type(self).__name__}({url!r})"
+        return f"{type(self).__name__}({display_url(self._engine.url)!r})"
 
     def connect(self: DbT) -> DbT:
         """Open the database and load the catalogue; a second call does nothing.

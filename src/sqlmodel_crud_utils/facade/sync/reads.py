@@ -11,6 +11,7 @@ from sqlalchemy.schema import CreateTable
 
 from sqlmodel_crud_utils.exceptions import MultipleRecordsError, SchemaError, ValidationError
 
+from .._plan import plan_for
 from .._records import make_dataclass_for, shape_row
 from .._sql import split_names
 from .._statements import (
@@ -194,9 +195,11 @@ class TableReads(TableTwin):
     def _filters(self, xtra: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
         return {**self._xtra, **(xtra or {}), **kwargs}
 
-    def _fetch(self, statement: Any) -> list[dict[str, Any]]:
+    def _fetch(
+        self, statement: Any, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         with self._db._connection() as conn:
-            result = conn.execute(statement)
+            result = conn.execute(statement, params)
             return [dict(row) for row in result.mappings()]
 
     def __call__(
@@ -320,16 +323,21 @@ class TableReads(TableTwin):
         select: str = "*",
         first: bool = False,
     ) -> dict[str, Any] | None:
-        statement = select_stmt(
-            table,
-            filters=filters,
-            where=where,
-            where_args=where_args,
-            select=select,
-            limit=1 if first else 2,
-            default_order=True,
-        )
-        rows = self._fetch(statement)
+        params: dict[str, Any] | None = None
+        if where is None and select == "*":
+            # The common case (a key or column=value lookup): a statement built once per table.
+            statement, params = plan_for(table).lookup(filters, limit=1 if first else 2)
+        else:
+            statement = select_stmt(
+                table,
+                filters=filters,
+                where=where,
+                where_args=where_args,
+                select=select,
+                limit=1 if first else 2,
+                default_order=True,
+            )
+        rows = self._fetch(statement, params)
         if len(rows) > 1:
             raise MultipleRecordsError(self._name, len(rows), dict(filters) or None)
         return rows[0] if rows else None

@@ -19,7 +19,8 @@ from sqlmodel_crud_utils.exceptions import (
     ValidationError,
 )
 
-from .._records import clean_values, record_to_dict
+from .._plan import TablePlan, plan_for
+from .._records import record_to_dict
 from .._schema import build_table, default_index_name, mapping_columns
 from .._sql import split_names
 from .._statements import (
@@ -37,11 +38,6 @@ __all__ = ["Table", "View"]
 Params = Sequence[Any] | Mapping[str, Any] | None
 
 
-def _autoincrement_pk(table: sa.Table) -> str | None:
-    column = table.autoincrement_column
-    return column.name if column is not None else None
-
-
 def _key_set(row: dict[str, Any]) -> tuple[str, ...]:
     return tuple(row)
 
@@ -53,11 +49,14 @@ class Table(TableTransform):
 
     def _values(self, table: sa.Table, record: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         values, from_object = record_to_dict(record)
-        values.update(kwargs)
-        values = apply_xtra(values, self._xtra)
-        values = clean_values(table, values, from_object, autoincrement_pk=_autoincrement_pk(table))
+        if kwargs:
+            values.update(kwargs)
+        if self._xtra:
+            values = apply_xtra(values, self._xtra)
+        values = plan_for(table).write_values(values, from_object)
         # created_by / updated_by from the current user; values given by the caller win.
-        return {**audit_values(table, inserting=True), **values}
+        stamp = audit_values(table, inserting=True)
+        return {**stamp, **values} if stamp else values
 
     def _real_pks(self, table: sa.Table, operation: str) -> list[str]:
         pks = [column.name for column in table.primary_key.columns]
@@ -88,10 +87,9 @@ class Table(TableTransform):
         values = self._values(table, record, kwargs)
         with self._db._connection(write=True) as conn:
             fire_hooks("before_create", self._name, conn, rows=[values])
-            statement = sa.insert(table).returning(*table.columns)
-            if values:
-                statement = statement.values(values)
-            row = (conn.execute(statement)).mappings().one()
+            statement = plan_for(table).insert_returning
+            result = conn.execute(statement, values) if values else conn.execute(statement)
+            row = result.mappings().one()
             fire_hooks("after_create", self._name, conn, rows=[dict(row)])
         return self._shape(row, True)
 
@@ -122,11 +120,8 @@ class Table(TableTransform):
         values.update(kwargs)
         keys = self._pk_from(table, values, pk_values, pks)
         apply_xtra(dict(values), self._xtra)
-        changes = clean_values(
-            table,
-            {k: v for k, v in values.items() if k not in pks},
-            from_object,
-            autoincrement_pk=None,
+        changes = plan_for(table).write_values(
+            {k: v for k, v in values.items() if k not in pks}, from_object
         )
         filters = self._filters(**keys)
         if changes:
@@ -258,6 +253,7 @@ class Table(TableTransform):
             check_columns(table, conflict)
         done = 0
         stamp = audit_values(table, inserting=True)
+        plan = plan_for(table)
         iterator = iter(records)
         with self._db._connection(write=True) as conn:
             if truncate:
@@ -266,7 +262,7 @@ class Table(TableTransform):
                 batch = list(itertools.islice(iterator, batch_size))
                 if not batch:
                     break
-                rows = [self._batch_row(table, record, scope) for record in batch]
+                rows = [self._batch_row(plan, record, scope, stamp) for record in batch]
                 event = "bulk_upsert" if conflict else "bulk_insert"
                 fire_hooks(f"before_{event}", self._name, conn, rows=rows)
                 for keys, group in itertools.groupby(rows, key=_key_set):
@@ -285,11 +281,15 @@ class Table(TableTransform):
                     on_progress(done)
         return done
 
-    def _batch_row(self, table: sa.Table, record: Any, scope: Mapping[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _batch_row(
+        plan: TablePlan, record: Any, scope: Mapping[str, Any], stamp: Mapping[str, Any]
+    ) -> dict[str, Any]:
         values, from_object = record_to_dict(record)
-        values = apply_xtra(values, scope)
-        values = clean_values(table, values, from_object, autoincrement_pk=_autoincrement_pk(table))
-        return {**audit_values(table, inserting=True), **values}
+        if scope:
+            values = apply_xtra(values, scope)
+        values = plan.write_values(values, from_object)
+        return {**stamp, **values} if stamp else values
 
     def upsert_all(
         self,

@@ -1,0 +1,5 @@
+"""Drop-in modules for code written against other libraries.
+
+:mod:`sqlmodel_crud_utils.compat.deebase` exports deebase 0.7.0's names bound
+to the async table facade.
+"""
