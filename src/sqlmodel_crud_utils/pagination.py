@@ -27,13 +27,14 @@ import hmac
 import json
 import math
 import os
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, false, or_
+from sqlalchemy import and_, false, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 T = TypeVar("T")
@@ -311,6 +312,28 @@ def _strictly_after(key: SortKey, value: Any) -> ColumnElement[bool]:
     return key.column > value  # type: ignore[no-any-return]
 
 
+#: Row values (``(a, b) > (?, ?)``) need SQLite 3.15; PostgreSQL and MySQL have them.
+_ROW_VALUES = sqlite3.sqlite_version_info >= (3, 15, 0)
+
+
+def _row_value_usable(keys: Sequence[SortKey], values: Sequence[Any]) -> bool:
+    """Whether one row-value comparison selects exactly what the expanded form does.
+
+    True when every key sorts the same way, no column can hold NULL and no
+    value is NULL: then the keys' order is plain lexicographic order.  Databases
+    use the row-value form as an index range (PostgreSQL starts the index scan
+    at the position), where ``a > ? OR (a = ? AND b > ?)`` makes them scan from
+    the filter's lower bound.
+    """
+    if not _ROW_VALUES or len(keys) < 2:
+        return False
+    direction = keys[0].desc
+    return all(
+        key.desc == direction and not key.nullable and value is not None
+        for key, value in zip(keys, values, strict=True)
+    )
+
+
 def keyset_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
     """WHERE clause selecting the rows strictly after ``values`` in the keys' order.
 
@@ -323,6 +346,10 @@ def keyset_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnEl
     """
     if len(keys) != len(values):
         raise InvalidCursorError("cursor does not match the query ordering")
+    if _row_value_usable(keys, values):
+        position = tuple_(*(key.column for key in keys))
+        bound = tuple_(*values)
+        return position < bound if keys[0].desc else position > bound
     alternatives = []
     for index, key in enumerate(keys):
         equal_prefix = [_equal(keys[i], values[i]) for i in range(index)]

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_crud_utils.a_sync import AsyncQueryBuilder
 from sqlmodel_crud_utils.pagination import CursorPage, InvalidCursorError, Page
-from tests.models import Hero, Ranked, StreamRow
+from tests.models import Hero, Item, Ranked, StreamRow
 from tests.statements import count_statements
 
 LABELS = ["b", None, "a", "c", "a", None, "b"]
@@ -228,3 +228,29 @@ async def test_streaming_memory_does_not_grow_with_result_size(session: AsyncSes
     seen, checksum, growth = await peak_growth(objects)
     assert (seen, checksum) == (10_000, 10_000 * 9_999 // 2)
     assert growth < 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("desc", [False, True], ids=["asc", "desc"])
+async def test_keyset_on_non_null_keys_uses_one_row_value_comparison(
+    session: AsyncSession, desc: bool
+) -> None:
+    session.add_all([Item(id=i, code=f"c{i:02d}", price=float(i % 4)) for i in range(1, 31)])
+    await session.commit()
+    expected = [
+        item_id for _, item_id in sorted(((float(i % 4), i) for i in range(1, 31)), reverse=desc)
+    ]
+    base = AsyncQueryBuilder(session, Item).order_by("price", desc=desc)
+    walked: list[int] = []
+    cursor: str | None = None
+    while True:
+        with count_statements(session) as seen:
+            page = await base.after(cursor).keyset(page_size=7)
+        walked.extend(item.id or 0 for item in page.items)
+        if cursor is not None:
+            # (price, id) > (?, ?): one range condition instead of an OR of prefixes.
+            assert "(items.price, items.id) " + ("<" if desc else ">") in seen[0]
+            assert " OR " not in seen[0]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert walked == expected
