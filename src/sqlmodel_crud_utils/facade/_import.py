@@ -1,39 +1,37 @@
-"""Reading CSV, TSV, JSON and JSON-lines files for ``import_file`` (no I/O on the database)."""
+"""Reading CSV, TSV, JSON and JSON-lines files for ``import_file`` (no I/O on the database).
+
+Files are read in two streaming passes, so memory does not grow with the
+number of rows: the first pass infers the column types and counts the rows,
+the second yields the rows.  A path is opened twice; an open file is read
+again from where it started (a file that cannot seek is first copied to a
+temporary file, spilled to disk past a few megabytes).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from sqlmodel_crud_utils.exceptions import ValidationError
 
-__all__ = ["FORMATS", "column_types", "read_rows"]
+__all__ = ["FORMATS", "ImportSource", "open_source"]
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "ndjson")
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_CHUNK = 1 << 16
+_SPOOL_LIMIT = 8 << 20
+_KIND_ORDER = (int, float, str)
 
 
-def _content(
-    file: str | os.PathLike[str] | bytes | IO[Any], encoding: str
-) -> tuple[str, str | None]:
-    """Return ``(text, file name or None)``."""
-    if isinstance(file, (str, os.PathLike)):
-        path = Path(file)
-        return path.read_text(encoding=encoding), path.name
-    if isinstance(file, bytes):
-        return file.decode(encoding), None
-    data = file.read()
-    name = getattr(file, "name", None)
-    text = data.decode(encoding) if isinstance(data, bytes) else str(data)
-    return text, name if isinstance(name, str) else None
-
-
-def _format_of(text: str, name: str | None, given: str | None) -> str:
+def _format_of(head: str, name: str | None, given: str | None) -> str:
     if given is not None:
         fmt = given.lower().lstrip(".")
         if fmt not in FORMATS:
@@ -45,7 +43,7 @@ def _format_of(text: str, name: str | None, given: str | None) -> str:
         found = _EXTENSIONS.get(Path(name).suffix.lower())
         if found:
             return found
-    head = text.lstrip()
+    head = head.lstrip()
     if head.startswith("["):
         return "json"
     if head.startswith("{"):
@@ -54,73 +52,17 @@ def _format_of(text: str, name: str | None, given: str | None) -> str:
     return "tsv" if "\t" in first and first.count("\t") >= first.count(",") else "csv"
 
 
-def _parse_number(value: str) -> int | float | str:
+def _number_kind(value: str) -> type:
     try:
-        return int(value)
+        int(value)
+        return int
     except ValueError:
         pass
     try:
-        return float(value)
+        float(value)
+        return float
     except ValueError:
-        return value
-
-
-def _csv_rows(text: str, delimiter: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    raw = [dict(row) for row in reader]
-    names = list(reader.fieldnames or [])
-    kinds: dict[str, type] = {}
-    for name in names:
-        values = [row.get(name) for row in raw if row.get(name) not in (None, "")]
-        parsed = [_parse_number(str(value)) for value in values]
-        if parsed and all(isinstance(v, int) for v in parsed):
-            kinds[name] = int
-        elif parsed and all(isinstance(v, (int, float)) for v in parsed):
-            kinds[name] = float
-        else:
-            kinds[name] = str
-    rows = []
-    for row in raw:
-        out: dict[str, Any] = {}
-        for name in names:
-            value = row.get(name)
-            if value is None or value == "":
-                out[name] = None
-            else:
-                out[name] = kinds[name](value)
-        rows.append(out)
-    return rows
-
-
-def _json_rows(text: str, lines: bool) -> list[dict[str, Any]]:
-    try:
-        if lines:
-            items = [json.loads(line) for line in text.splitlines() if line.strip()]
-        else:
-            items = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"invalid JSON: {exc}", field="file") from exc
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise ValidationError("JSON input must be an array of objects", field="file")
-    return items
-
-
-def read_rows(
-    file: str | os.PathLike[str] | bytes | IO[Any], format: str | None, encoding: str
-) -> list[dict[str, Any]]:
-    """Read every row of a CSV/TSV/JSON/JSON-lines file or buffer.
-
-    CSV and TSV columns are typed by a first pass: integer, else float, else
-    text; empty strings become ``None``.  JSON keeps its own types.
-
-    Raises:
-        ValidationError: For an unknown format or malformed JSON.
-    """
-    text, name = _content(file, encoding)
-    fmt = _format_of(text, name, format)
-    if fmt in ("csv", "tsv"):
-        return _csv_rows(text, "," if fmt == "csv" else "\t")
-    return _json_rows(text, fmt == "jsonl")
+        return str
 
 
 def _kind(value: Any) -> type:
@@ -133,22 +75,209 @@ def _kind(value: Any) -> type:
     return str
 
 
-def column_types(rows: Sequence[Mapping[str, Any]]) -> dict[str, type]:
-    """Infer one Python type per column (``dict`` stands for JSON)."""
-    kinds: dict[str, set[type]] = {}
-    for row in rows:
-        for name, value in row.items():
-            found = kinds.setdefault(name, set())
-            if value is not None:
-                found.add(_kind(value))
-    types: dict[str, type] = {}
-    for name, found in kinds.items():
-        if len(found) == 1:
-            types[name] = found.pop()
-        elif found == {int, float}:
-            types[name] = float
-        elif dict in found:
-            types[name] = dict
+def _json_type(found: set[type]) -> type:
+    if len(found) == 1:
+        return next(iter(found))
+    if found == {int, float}:
+        return float
+    if dict in found:
+        return dict
+    return str
+
+
+def _json_array(stream: IO[str]) -> Iterator[Any]:
+    """Yield the items of a JSON array, decoding one item at a time."""
+    decoder = json.JSONDecoder()
+    buffer, pos, eof = "", 0, False
+
+    def more() -> bool:
+        nonlocal buffer, pos, eof
+        chunk = "" if eof else stream.read(_CHUNK)
+        if not chunk:
+            eof = True
+            return False
+        buffer, pos = buffer[pos:] + chunk, 0
+        return True
+
+    def peek() -> str:
+        nonlocal pos
+        while True:
+            while pos < len(buffer) and buffer[pos].isspace():
+                pos += 1
+            if pos < len(buffer):
+                return buffer[pos]
+            if not more():
+                return ""
+
+    if peek() != "[":
+        raise ValidationError("JSON input must be an array of objects", field="file")
+    pos += 1
+    if peek() == "]":
+        pos += 1
+    else:
+        while True:
+            peek()
+            while True:
+                try:
+                    item, pos = decoder.raw_decode(buffer, pos)
+                    break
+                except json.JSONDecodeError as exc:
+                    if not more():
+                        raise ValidationError(f"invalid JSON: {exc}", field="file") from exc
+            yield item
+            mark = peek()
+            pos += 1
+            if mark == "]":
+                break
+            if mark != ",":
+                raise ValidationError("invalid JSON: expected ',' or ']'", field="file")
+    if peek():
+        raise ValidationError("invalid JSON: extra data after the array", field="file")
+
+
+def _json_lines(stream: IO[str]) -> Iterator[Any]:
+    for number, line in enumerate(stream, 1):
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(
+                    f"invalid JSON on line {number}: {exc}", field="file"
+                ) from exc
+
+
+def _objects(items: Iterator[Any]) -> Iterator[dict[str, Any]]:
+    for item in items:
+        if not isinstance(item, dict):
+            raise ValidationError("JSON input must be an array of objects", field="file")
+        yield item
+
+
+@dataclass
+class ImportSource:
+    """A file to import: its format, and a way to read it from the start again.
+
+    Attributes:
+        format: ``csv``, ``tsv``, ``json`` or ``jsonl``.
+        reopen: Returns a text stream positioned at the start of the content.
+    """
+
+    format: str
+    reopen: Callable[[], contextlib.AbstractContextManager[IO[str]]]
+
+    def _records(self, stream: IO[str]) -> Iterator[dict[str, Any]]:
+        if self.format in ("csv", "tsv"):
+            delimiter = "," if self.format == "csv" else "\t"
+            return iter(csv.DictReader(stream, delimiter=delimiter))
+        return _objects(_json_array(stream) if self.format == "json" else _json_lines(stream))
+
+    def scan(self) -> tuple[dict[str, type], int]:
+        """First pass: one Python type per column (``dict`` stands for JSON) and the row count.
+
+        CSV and TSV columns are integer if every value is, else float if every
+        value is a number, else text; empty values do not count.
+        """
+        count = 0
+        with self.reopen() as stream:
+            if self.format in ("csv", "tsv"):
+                reader = csv.DictReader(stream, delimiter="," if self.format == "csv" else "\t")
+                ranks: dict[str, int] = {}
+                for row in reader:
+                    count += 1
+                    for name, value in row.items():
+                        if not isinstance(name, str):
+                            continue
+                        rank = ranks.get(name, -1)  # -1: no value seen yet
+                        if value not in (None, "") and rank < 2:
+                            rank = max(rank, _KIND_ORDER.index(_number_kind(str(value))))
+                        ranks[name] = rank
+                names = [*(reader.fieldnames or []), *ranks]
+                return {
+                    name: str if ranks.get(name, -1) < 0 else _KIND_ORDER[ranks[name]]
+                    for name in names
+                }, count
+            kinds: dict[str, set[type]] = {}
+            for record in self._records(stream):
+                count += 1
+                for name, value in record.items():
+                    found = kinds.setdefault(name, set())
+                    if value is not None:
+                        found.add(_kind(value))
+            return {name: _json_type(found) for name, found in kinds.items()}, count
+
+    def rows(self, types: dict[str, type]) -> Iterator[dict[str, Any]]:
+        """Second pass: the rows, CSV values converted to the scanned types (empty -> ``None``)."""
+        with self.reopen() as stream:
+            if self.format not in ("csv", "tsv"):
+                yield from self._records(stream)
+                return
+            for row in self._records(stream):
+                yield {
+                    name: None if value in (None, "") else types[name](value)
+                    for name, value in row.items()
+                    if isinstance(name, str)
+                }
+
+
+def _spooled(file: IO[Any]) -> IO[bytes]:
+    copy = tempfile.SpooledTemporaryFile(max_size=_SPOOL_LIMIT)  # noqa: SIM115 - closed by caller
+    while True:
+        chunk = file.read(_CHUNK)
+        if not chunk:
+            break
+        copy.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+    copy.seek(0)
+    return copy
+
+
+@contextlib.contextmanager
+def open_source(
+    file: str | os.PathLike[str] | bytes | IO[Any], format: str | None, encoding: str
+) -> Iterator[ImportSource]:
+    """Open a path, ``bytes`` or an open file for :func:`ImportSource.scan`/``rows``.
+
+    Raises:
+        ValidationError: For an unknown format.
+    """
+    name: str | None = None
+    spool: IO[bytes] | None = None
+    if isinstance(file, (str, os.PathLike)):
+        path = Path(file)
+        name = path.name
+
+        @contextlib.contextmanager
+        def reopen() -> Iterator[IO[str]]:
+            with path.open(encoding=encoding, newline="") as stream:
+                yield stream
+
+    else:
+        if isinstance(file, bytes):
+            binary: IO[Any] = io.BytesIO(file)
         else:
-            types[name] = str
-    return types
+            binary = file
+            given = getattr(file, "name", None)
+            name = given if isinstance(given, str) else None
+            if not binary.seekable():
+                binary = spool = _spooled(binary)
+                encoding = "utf-8" if isinstance(file, io.TextIOBase) else encoding
+        start = binary.tell()
+
+        @contextlib.contextmanager
+        def reopen() -> Iterator[IO[str]]:
+            binary.seek(start)
+            if isinstance(binary, io.TextIOBase):
+                yield binary
+                return
+            stream = io.TextIOWrapper(binary, encoding=encoding, newline="")
+            try:
+                yield stream
+            finally:
+                stream.detach()
+
+    try:
+        with reopen() as stream:
+            head = stream.read(_CHUNK)
+        yield ImportSource(_format_of(head, name, format), reopen)
+    finally:
+        if spool is not None:
+            spool.close()

@@ -12,8 +12,6 @@ import sqlalchemy as sa
 
 from sqlmodel_crud_utils.exceptions import ValidationError
 
-from ._sql import unknown_column
-
 __all__ = ["make_dataclass_for", "pascal_case", "record_to_dict", "shape_row"]
 
 
@@ -52,36 +50,6 @@ def record_to_dict(record: Any) -> tuple[dict[str, Any], bool]:
         field="record",
         value=type(record).__name__,
     )
-
-
-def clean_values(
-    table: sa.Table,
-    values: dict[str, Any],
-    from_object: bool,
-    *,
-    autoincrement_pk: str | None,
-) -> dict[str, Any]:
-    """Check the column names and drop values that mean "not given".
-
-    ``None`` for the autoincrement primary key is always dropped; for records
-    read from objects, ``None`` for a column with a server default too.
-
-    Raises:
-        SchemaError: If a key is not a column of ``table``.
-    """
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        column = table.columns.get(key)
-        if column is None:
-            if from_object:
-                continue
-            raise unknown_column(table.name, key, [c.name for c in table.columns])
-        if value is None and (
-            key == autoincrement_pk or (from_object and column.server_default is not None)
-        ):
-            continue
-        out[key] = value
-    return out
 
 
 def shape_row(row: Mapping[Any, Any], cls: type | None, as_cls: bool) -> Any:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel_crud_utils.exceptions import SchemaError, ValidationError
 
 from .._catalog import reflect_names
-from .._import import column_types, read_rows
+from .._import import ImportSource, open_source
 from .._records import make_dataclass_for
 from .._schema import ColumnSpec, build_table, class_columns, sa_type_for, table_name_for
 from .._sql import check_identifier, split_names
@@ -211,9 +211,23 @@ class AsyncDatabase(AsyncDatabaseCore):
             ValidationError: For an unknown format or malformed input.
         """
         check_identifier(table_name, "table name")
-        rows = read_rows(file, format, encoding)
-        types = column_types(rows)
-        total = len(rows)
+        with open_source(file, format, encoding) as source:
+            types, total = source.scan()
+            await self._load_file(table_name, source, types, total, pk, alter, batch_size, progress)
+        return self._handle(table_name, view=False)
+
+    async def _load_file(
+        self,
+        table_name: str,
+        source: ImportSource,
+        types: dict[str, type],
+        total: int,
+        pk: str | list[str] | None,
+        alter: bool,
+        batch_size: int,
+        progress: Callable[[int, int | None], None] | None,
+    ) -> None:
+        """Create or extend the table, then stream the rows in, in one transaction."""
         async with self.transaction() as conn:
             table = self._handle(table_name, view=False)
             existing = await self._reflect_missing(table_name, view=False)
@@ -244,8 +258,7 @@ class AsyncDatabase(AsyncDatabaseCore):
                 if progress is not None:
                     progress(done, total)
 
-            await table.insert_all(rows, batch_size=batch_size, on_progress=report)
-        return table
+            await table.insert_all(source.rows(types), batch_size=batch_size, on_progress=report)
 
     async def diagram(
         self,

@@ -99,12 +99,19 @@ class AsyncValidatedTable:
         """Validate, then :meth:`AsyncTable.upsert`."""
         return await self.table.upsert(await self._check(record, kwargs), pk=pk)
 
+    async def _check_record(self, record: Any) -> dict[str, Any]:
+        return await self._check(record, {})
+
     async def insert_all(self, records: Iterable[Any], **kwargs: Any) -> int:
-        """Validate every record, then :meth:`AsyncTable.insert_all` (records are read first)."""
-        checked = [await self._check(record, {}) for record in records]
-        return await self.table.insert_all(checked, **kwargs)
+        """Validate the records, then insert them as :meth:`AsyncTable.insert_all` does.
+
+        Records are read and validated one batch at a time, in the transaction
+        that inserts them, so a generator of any length runs in constant memory
+        and a failed check leaves no rows behind.
+        """
+        async with self.table._db.transaction():
+            return await self.table._insert_rows(records, self._check_record, **kwargs)
 
     async def upsert_all(self, records: Iterable[Any], **kwargs: Any) -> int:
-        """Validate every record, then :meth:`AsyncTable.upsert_all`."""
-        checked = [await self._check(record, {}) for record in records]
-        return await self.table.upsert_all(checked, **kwargs)
+        """Validate the records, then write them as :meth:`AsyncTable.upsert_all` does."""
+        return await self.insert_all(records, upsert=True, **kwargs)

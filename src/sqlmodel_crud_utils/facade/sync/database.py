@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel_crud_utils.exceptions import SchemaError, ValidationError
 
 from .._catalog import reflect_names
-from .._import import column_types, read_rows
+from .._import import ImportSource, open_source
 from .._records import make_dataclass_for
 from .._schema import ColumnSpec, build_table, class_columns, sa_type_for, table_name_for
 from .._sql import check_identifier, split_names
@@ -210,9 +210,23 @@ class Database(DatabaseCore):
             ValidationError: For an unknown format or malformed input.
         """
         check_identifier(table_name, "table name")
-        rows = read_rows(file, format, encoding)
-        types = column_types(rows)
-        total = len(rows)
+        with open_source(file, format, encoding) as source:
+            types, total = source.scan()
+            self._load_file(table_name, source, types, total, pk, alter, batch_size, progress)
+        return self._handle(table_name, view=False)
+
+    def _load_file(
+        self,
+        table_name: str,
+        source: ImportSource,
+        types: dict[str, type],
+        total: int,
+        pk: str | list[str] | None,
+        alter: bool,
+        batch_size: int,
+        progress: Callable[[int, int | None], None] | None,
+    ) -> None:
+        """Create or extend the table, then stream the rows in, in one transaction."""
         with self.transaction() as conn:
             table = self._handle(table_name, view=False)
             existing = self._reflect_missing(table_name, view=False)
@@ -243,8 +257,7 @@ class Database(DatabaseCore):
                 if progress is not None:
                     progress(done, total)
 
-            table.insert_all(rows, batch_size=batch_size, on_progress=report)
-        return table
+            table.insert_all(source.rows(types), batch_size=batch_size, on_progress=report)
 
     def diagram(
         self,

@@ -241,6 +241,38 @@ class Table(TableTransform):
         Returns:
             The number of rows given.
         """
+        return self._insert_rows(
+            records,
+            None,
+            batch_size=batch_size,
+            ignore=ignore,
+            replace=replace,
+            upsert=upsert,
+            pk=pk,
+            truncate=truncate,
+            xtra=xtra,
+            on_progress=on_progress,
+        )
+
+    def _insert_rows(
+        self,
+        records: Iterable[Any],
+        prepare: Callable[[Any], Any] | None,
+        *,
+        batch_size: int = 1000,
+        ignore: bool = False,
+        replace: bool = False,
+        upsert: bool = False,
+        pk: str | list[str] | None = None,
+        truncate: bool = False,
+        xtra: dict[str, Any] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """:meth:`insert_all`, with ``prepare`` (validation) run on each record of a batch.
+
+        Only one batch of records is held at a time, so memory does not grow
+        with the number of records.
+        """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValidationError(
                 "must be a positive integer", field="batch_size", value=batch_size
@@ -262,6 +294,8 @@ class Table(TableTransform):
                 batch = list(itertools.islice(iterator, batch_size))
                 if not batch:
                     break
+                if prepare is not None:
+                    batch = [prepare(record) for record in batch]
                 rows = [self._batch_row(plan, record, scope, stamp) for record in batch]
                 event = "bulk_upsert" if conflict else "bulk_insert"
                 fire_hooks(f"before_{event}", self._name, conn, rows=rows)
@@ -470,6 +504,9 @@ class View(Table):
     def upsert_all(self, *args: Any, **kwargs: Any) -> int:
         """Raises :class:`InvalidOperationError`: views are read-only."""
         raise self._refuse("upsert_all", "Cannot upsert into a view")
+
+    def _insert_rows(self, *args: Any, **kwargs: Any) -> int:
+        raise self._refuse("insert_all", "Cannot insert into a view")
 
     def create(self, *args: Any, **kwargs: Any) -> Table:
         """Raises :class:`InvalidOperationError`: use ``db.create_view()``."""

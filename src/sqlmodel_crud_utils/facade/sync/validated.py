@@ -98,12 +98,19 @@ class ValidatedTable:
         """Validate, then :meth:`Table.upsert`."""
         return self.table.upsert(self._check(record, kwargs), pk=pk)
 
+    def _check_record(self, record: Any) -> dict[str, Any]:
+        return self._check(record, {})
+
     def insert_all(self, records: Iterable[Any], **kwargs: Any) -> int:
-        """Validate every record, then :meth:`Table.insert_all` (records are read first)."""
-        checked = [self._check(record, {}) for record in records]
-        return self.table.insert_all(checked, **kwargs)
+        """Validate the records, then insert them as :meth:`Table.insert_all` does.
+
+        Records are read and validated one batch at a time, in the transaction
+        that inserts them, so a generator of any length runs in constant memory
+        and a failed check leaves no rows behind.
+        """
+        with self.table._db.transaction():
+            return self.table._insert_rows(records, self._check_record, **kwargs)
 
     def upsert_all(self, records: Iterable[Any], **kwargs: Any) -> int:
-        """Validate every record, then :meth:`Table.upsert_all`."""
-        checked = [self._check(record, {}) for record in records]
-        return self.table.upsert_all(checked, **kwargs)
+        """Validate the records, then write them as :meth:`Table.upsert_all` does."""
+        return self.insert_all(records, upsert=True, **kwargs)
