@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 #: ``session.info`` key holding the depth of nested ``transaction()`` blocks.
@@ -55,6 +55,14 @@ def set_block_depth(session: Any, depth: int) -> None:
 
 
 def _state(obj: Any) -> Any:
+    """The ORM state of a mapped instance (``None`` for anything else).
+
+    Read straight from the instance (what ``inspect()`` returns for mapped
+    objects, without its type lookup, which is slow in loops over many rows).
+    """
+    state = getattr(obj, "_sa_instance_state", None)
+    if isinstance(state, InstanceState):
+        return state
     try:
         return sa_inspect(obj)
     except NoInspectionAvailable:
@@ -64,6 +72,18 @@ def _state(obj: Any) -> Any:
 Snapshot = list[tuple[Any, dict[str, Any]]]
 
 
+_COLUMN_KEYS: dict[Any, tuple[str, ...]] = {}
+
+
+def _column_keys(mapper: Any) -> tuple[str, ...]:
+    """The column attribute names of ``mapper``, computed once."""
+    keys = _COLUMN_KEYS.get(mapper)
+    if keys is None:
+        keys = tuple(prop.key for prop in mapper.column_attrs)
+        _COLUMN_KEYS[mapper] = keys
+    return keys
+
+
 def snapshot(objects: Iterable[Any]) -> Snapshot:
     """Record the loaded column values of mapped ``objects``."""
     taken: Snapshot = []
@@ -71,11 +91,8 @@ def snapshot(objects: Iterable[Any]) -> Snapshot:
         state = _state(obj)
         if state is None or not hasattr(state, "mapper"):
             continue
-        values = {
-            prop.key: state.dict[prop.key]
-            for prop in state.mapper.column_attrs
-            if prop.key in state.dict
-        }
+        loaded = state.dict
+        values = {key: loaded[key] for key in _column_keys(state.mapper) if key in loaded}
         taken.append((obj, values))
     return taken
 
@@ -95,8 +112,9 @@ def restore(taken: Snapshot) -> None:
             for key, value in values.items():
                 set_committed_value(obj, key, value)
             continue
-        state.dict.update(values)
-        commit(state.dict, values.keys())
+        loaded = state.dict
+        loaded.update(values)
+        commit(loaded, values.keys())
 
 
 def unloaded_columns(obj: Any) -> list[str]:
@@ -105,7 +123,7 @@ def unloaded_columns(obj: Any) -> list[str]:
     if state is None or not getattr(state, "persistent", False):
         return []
     unloaded = state.unloaded
-    return [prop.key for prop in state.mapper.column_attrs if prop.key in unloaded]
+    return [key for key in _column_keys(state.mapper) if key in unloaded]
 
 
 def identity_model(obj: Any) -> type[Any]:
