@@ -67,11 +67,12 @@ def main() -> None:
         engine = create_engine_from_config(DBConfig(url=f"sqlite:///{Path(folder) / 'a.db'}"))
         SQLModel.metadata.create_all(
             engine,
-            tables=[Account.__table__, AuditEntry.__table__],  # type: ignore[list-item]
+            tables=[Account.__table__, AuditEntry.__table__],  # type: ignore[attr-defined]
         )
         with session_scope(engine) as session:
             _, account = write_row(Account(email="  Ada@Example.ORG "), session)
             assert account is not None
+            assert account.id is not None
             print("created:", account.email)
             update_row(account.id, {"plan": "pro"}, session, Account)
             # A failing write leaves no audit entry behind: the duplicate e-mail

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +52,15 @@ def show(call: str, result: Any) -> None:
 def sync_tour(url: str) -> None:
     print("sync helpers (sqlmodel_crud_utils.sync):")
     engine = create_engine_from_config(DBConfig(url=url))
-    SQLModel.metadata.create_all(engine, tables=[Hero.__table__])  # type: ignore[list-item]
+    SQLModel.metadata.create_all(engine, tables=[Hero.__table__])  # type: ignore[attr-defined]
     with session_scope(engine) as session:
         ok, hero = write_row(Hero(name="Deadpond", power="regeneration", age=30), session)
         show("write_row(Hero(name='Deadpond'))", (ok, hero))
         assert hero is not None
+        assert hero.id is not None
         show(f"get_row('{hero.id}', Hero)", get_row(str(hero.id), session, Hero))
         show("update_row(id, {'age': 31})", update_row(hero.id, {"age": 31}, session, Hero))
-        payload = [
+        payload: list[Mapping[str, Any]] = [
             {"name": "Rusty-Man", "power": "armour", "age": 48},
             {"name": "Spider-Boy", "power": "webs", "age": 16},
             {"name": "Deadpond", "power": "regeneration", "age": 32},

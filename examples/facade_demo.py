@@ -34,7 +34,7 @@ def sync_tour(path: Path) -> None:
         books.insert_all(
             {"title": f"Book {n}", "year": 2000 + n, "author_id": ann.id} for n in range(5)
         )
-        print("count ->", books.count)
+        print("count ->", books.count)  # type: ignore[misc]  # the facade's self-type protocol
         print("where ->", [b.title for b in books("year >= ?", [2003], order_by="year")])
         print("update ->", books.update(pk_values=1, title="First"))
         print("upsert ->", books.upsert(id=1, title="First (2nd ed.)", year=2001))

@@ -42,12 +42,13 @@ def main() -> None:
     exclude_deleted_rows(Document)
     with tempfile.TemporaryDirectory() as folder:
         engine = create_engine_from_config(f"sqlite:///{Path(folder) / 'docs.db'}")
-        SQLModel.metadata.create_all(engine, tables=[Document.__table__])  # type: ignore[list-item]
+        SQLModel.metadata.create_all(engine, tables=[Document.__table__])  # type: ignore[attr-defined]
         HISTORY_METADATA.create_all(engine)
 
         with Session(engine) as session, acting_as("ada"):
             _, doc = write_row(Document(title="Plan"), session)
             assert doc is not None
+            assert doc.id is not None
             doc_id = doc.id
             print(f"created by {doc.created_by}, version {doc.version}")
 

@@ -60,7 +60,7 @@ def seed(url: str) -> None:
 def sync_tour(url: str) -> None:
     engine = create_engine_from_config(DBConfig(url=url))
     with session_scope(engine) as session:
-        members = QueryBuilder(session, Member)
+        members: QueryBuilder[Member] = QueryBuilder(session, Member)
         _, rows = members.where(level__gte=2).order_by("name").limit(3).all()
         print("level >= 2, first three:", [m.name for m in rows])
         either = members.where(or_({"level": 0}, name="member-05"), not_(guild__name="Weavers"))
@@ -86,9 +86,13 @@ def sync_tour(url: str) -> None:
         print("eager-loaded guild:", loaded.guild.name if loaded.guild else None)
 
         configure_cache(InMemoryCache())
-        print("cached read:", get_row(1, session, Member, use_cache=True)[1].name)
+        _, cached = get_row(1, session, Member, use_cache=True)
+        assert cached is not None
+        print("cached read:", cached.name)
         update_row(1, {"name": "renamed"}, session, Member)
-        print("after the update:", get_row(1, session, Member, use_cache=True)[1].name)
+        _, cached = get_row(1, session, Member, use_cache=True)
+        assert cached is not None
+        print("after the update:", cached.name)
         configure_cache(None)
     engine.dispose()
 
@@ -96,7 +100,9 @@ def sync_tour(url: str) -> None:
 async def async_tour(url: str) -> None:
     engine = create_async_engine_from_config(DBConfig(url=url))
     async with AsyncSession(engine) as session:
-        members = AsyncQueryBuilder(session, Member).where(level__isnull=False)
+        members: AsyncQueryBuilder[Member] = AsyncQueryBuilder(session, Member).where(
+            level__isnull=False
+        )
         _, count = await members.count()
         print("async count with a level:", count)
         page = await members.order_by("level").paginate(page=1, page_size=4)

@@ -6,7 +6,7 @@
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
@@ -108,7 +108,7 @@ def create_app(database_url: str | None = None, *, engine: AsyncEngine | None = 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with bound_engine.begin() as conn:
-            tables = [model.__table__ for model in (User, Post, AuditEntry)]
+            tables = [model.__table__ for model in (User, Post, AuditEntry)]  # type: ignore[union-attr]
             await conn.run_sync(SQLModel.metadata.create_all, tables=tables)
         yield
         if owns_engine:
@@ -133,7 +133,7 @@ def create_app(database_url: str | None = None, *, engine: AsyncEngine | None = 
         found, user = await a_get_row(user_id, session, User)
         if not found or user is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "user not found")
-        return user
+        return cast(User, user)  # a_get_row is typed Any (loaded lazily)
 
     @app.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserRead)
     async def create_user(body: UserCreate, session: Session, _actor: Actor) -> Any:
@@ -142,7 +142,7 @@ def create_app(database_url: str | None = None, *, engine: AsyncEngine | None = 
 
     @app.get("/users", response_model=PageOut[UserRead])
     async def list_users(session: Session, page: PageNumber = 1, page_size: PageSize = 20) -> Any:
-        users = AsyncQueryBuilder(session, User).order_by("id")
+        users: AsyncQueryBuilder[User] = AsyncQueryBuilder(session, User).order_by("id")
         return await users.paginate(page=page, page_size=page_size)
 
     @app.get("/users/{user_id}", response_model=UserRead)
@@ -181,14 +181,16 @@ def create_app(database_url: str | None = None, *, engine: AsyncEngine | None = 
         page: PageNumber = 1,
         page_size: PageSize = 20,
     ) -> Any:
-        posts = AsyncQueryBuilder(session, Post).order_by("id", desc=True)
+        posts: AsyncQueryBuilder[Post] = AsyncQueryBuilder(session, Post).order_by("id", desc=True)
         if author_id is not None:
             posts = posts.where(author_id=author_id)
         return await posts.paginate(page=page, page_size=page_size)
 
     @app.get("/audit", response_model=PageOut[AuditRead])
     async def audit_log(session: Session, page: PageNumber = 1, page_size: PageSize = 50) -> Any:
-        entries = AsyncQueryBuilder(session, AuditEntry).order_by("id")
+        entries: AsyncQueryBuilder[AuditEntry] = AsyncQueryBuilder(session, AuditEntry).order_by(
+            "id"
+        )
         return await entries.paginate(page=page, page_size=page_size)
 
     return app
