@@ -1,17 +1,20 @@
-"""A project from an empty folder: CLI schema commands recorded as migrations, then replayed.
+"""A project from an empty folder: CLI schema commands recorded as migrations, then replayed
+with the sync runner and with the async one.
 
 Run it with ``python examples/migrations_and_cli.py``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from sqlmodel_crud_utils import Database
-from sqlmodel_crud_utils.migrate import MigrationRunner
+from sqlmodel_crud_utils.facade.aio import AsyncDatabase
+from sqlmodel_crud_utils.migrate import AsyncMigrationRunner, MigrationRunner
 
 
 def cli(folder: Path, *args: str) -> str:
@@ -24,6 +27,16 @@ def cli(folder: Path, *args: str) -> str:
         check=True,
     )
     return result.stdout
+
+
+async def replay_async(project: Path) -> list[str]:
+    """Apply the same migrations to another database with the async runner."""
+    url = f"sqlite+aiosqlite:///{project / 'async-replica.db'}"
+    async with AsyncDatabase(url) as db:
+        runner = AsyncMigrationRunner(db, project / "migrations", echo=None)
+        applied = await runner.up()
+        assert (await runner.status())["pending"] == []
+        return [migration.name for migration in applied]
 
 
 def main() -> None:
@@ -49,6 +62,7 @@ def main() -> None:
             indexes = replica.t.books.indexes
             print("indexes on books:", indexes)
             assert any(index["columns"] == ["title"] for index in indexes)
+        print("replayed (async):", asyncio.run(replay_async(project)))
     print("done")
 
 

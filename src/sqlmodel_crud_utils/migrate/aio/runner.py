@@ -242,6 +242,8 @@ class AsyncMigrationRunner:
                         done.append(migration)
         finally:
             self.db._stale = True
+            with contextlib.suppress(Exception):
+                await self.db.reflect()
         return done
 
     # ----------------------------------------------------------------- API

@@ -243,6 +243,8 @@ class MigrationRunner:
                         done.append(migration)
         finally:
             self.db._stale = True
+            with contextlib.suppress(Exception):
+                self.db.reflect()
         return done
 
     # ----------------------------------------------------------------- API
