@@ -3,6 +3,7 @@ proxy, atomic failures, scripts, opting out of the transaction, adoption and war
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,10 +14,12 @@ import sqlalchemy as sa
 
 from sqlmodel_crud_utils.facade.aio import AsyncDatabase
 from sqlmodel_crud_utils.migrate import (
+    LOCK_KEY,
     AsyncMigrationRunner,
     ChangedMigrationWarning,
     IrreversibleMigrationError,
     MigrationFailedError,
+    MigrationLockError,
     MigrationNameWarning,
 )
 from tests.support import PG_URL, attach_search_path, pg_schema, require_postgres
@@ -249,3 +252,39 @@ async def test_new_with_autogenerate(tmp_path: Path) -> None:
         assert await db.table_names() == ["hero"]
         assert runner.new("again", autogenerate=True, metadata=metadata) is None
         assert list(tmp_path.glob("a.db.*.backup"))
+
+
+async def test_enroll_adopts_deebase_history(ctx: Ctx) -> None:
+    await ctx.db.q("CREATE TABLE _deebase_migrations (version INTEGER PRIMARY KEY, name TEXT)")
+    await ctx.db.q("INSERT INTO _deebase_migrations VALUES (1, 'first')")
+    await ctx.db.q("CREATE TABLE a (id INTEGER)")
+    write(ctx.runner.directory, "0001-a.sql", "CREATE TABLE a (id INTEGER);")
+    write(ctx.runner.directory, "0002-b.sql", "CREATE TABLE b (id INTEGER);")
+    assert await ctx.runner.enroll(baseline=2) == 1
+    assert [m.version for m in await ctx.runner.up(backup=False)] == [2]
+
+
+async def test_lock_timeout_covers_only_the_lock(ctx: Ctx) -> None:
+    if ctx.schema is None:
+        pytest.skip("the advisory lock is PostgreSQL's")
+    runner = AsyncMigrationRunner(ctx.db, ctx.runner.directory, echo=None, lock_timeout=0.3)
+    write(runner.directory, "0001-users.py", USERS)
+    await runner.up(backup=False)
+    write(runner.directory, "0002-age.sql", "ALTER TABLE users ADD COLUMN age INTEGER;")
+    other = sa.create_engine(ctx.url)
+    try:
+        with other.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+            with pytest.raises(MigrationLockError):
+                await runner.up(backup=False)
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            conn.commit()
+            conn.execute(sa.text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+            timer = threading.Timer(1.0, conn.commit)
+            timer.start()
+            try:
+                assert [m.version for m in await runner.up(backup=False)] == [2]
+            finally:
+                timer.join()
+    finally:
+        other.dispose()
