@@ -86,6 +86,7 @@ from sqlmodel_crud_utils.softdelete import (
 )
 from sqlmodel_crud_utils.sync import (
     QueryBuilder,
+    bulk_insert_mappings,
     bulk_update_rows,
     bulk_upsert_mappings,
     delete_row,
@@ -131,7 +132,12 @@ TWIN_HELPERS: tuple[str, ...] = (
 )
 
 #: Helpers added by this package, also in both twins.
-NEW_TWIN_HELPERS: tuple[str, ...] = ("get_or_create", "restore_row", "soft_delete_row")
+NEW_TWIN_HELPERS: tuple[str, ...] = (
+    "bulk_insert_mappings",
+    "get_or_create",
+    "restore_row",
+    "soft_delete_row",
+)
 
 #: Async names resolved on first access: name -> (module, attribute).  The async
 #: session helpers need SQLAlchemy's asyncio extension (and greenlet), so they are
@@ -215,6 +221,8 @@ __all__ = [
     "a_update_row",
     "a_write_row",
     # helpers added by this package
+    "bulk_insert_mappings",
+    "a_bulk_insert_mappings",
     "get_or_create",
     "a_get_or_create",
     "soft_delete_row",

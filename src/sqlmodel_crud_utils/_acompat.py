@@ -20,4 +20,41 @@ def open_stream(session: Any, stmt: Any, options: dict[str, Any]) -> Any:
     return session.exec(stmt, execution_options=options)
 
 
-__all__ = ["async_open_stream", "open_stream"]
+async def async_copy_rows(conn: Any, sql: str, table: Any, columns: list[str], rows: Any) -> bool:
+    """Stream ``rows`` (tuples of driver values) with ``COPY`` on the connection's transaction.
+
+    Supports asyncpg and psycopg; returns ``False`` (nothing sent) for other drivers.
+    """
+    driver = conn.dialect.driver
+    if conn.dialect.name != "postgresql" or driver not in ("asyncpg", "psycopg"):
+        return False
+    raw = await conn.get_raw_connection()
+    target = raw.driver_connection
+    if driver == "asyncpg":
+        # asyncpg's adapter begins its transaction on the first statement: begin it now,
+        # so the COPY belongs to the caller's transaction.
+        await conn.exec_driver_sql("SELECT 1")
+        await target.copy_records_to_table(
+            table.name, records=rows, columns=columns, schema_name=table.schema
+        )
+        return True
+    async with target.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            await copy.write_row(row)
+    return True
+
+
+def copy_rows(conn: Any, sql: str, table: Any, columns: list[str], rows: Any) -> bool:
+    """Stream ``rows`` (tuples of driver values) with ``COPY`` on the connection's transaction.
+
+    Supports psycopg; returns ``False`` (nothing sent) for other drivers.
+    """
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        return False
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+    return True
+
+
+__all__ = ["async_copy_rows", "async_open_stream", "copy_rows", "open_stream"]

@@ -24,6 +24,7 @@ from sqlmodel_crud_utils import cache, utils
 from sqlmodel_crud_utils._async import bulk_history
 from sqlmodel_crud_utils._async.bulk import bulk_failure, run_bulk_statements, run_upsert_chunks
 from sqlmodel_crud_utils._async.hooks import fire_hooks
+from sqlmodel_crud_utils._async.inserts import bulk_insert_mappings
 from sqlmodel_crud_utils._async.query import AsyncQueryBuilder
 from sqlmodel_crud_utils._async.units import (
     apply_update,
@@ -109,6 +110,7 @@ soft_delete_timestamp: Any = utils.soft_delete_timestamp
 
 __all__ = [
     "AsyncQueryBuilder",
+    "bulk_insert_mappings",
     "bulk_update_rows",
     "bulk_upsert_mappings",
     "delete_row",

@@ -54,6 +54,7 @@ from sqlmodel_crud_utils._core.statements import (
 from sqlmodel_crud_utils._sync import bulk_history
 from sqlmodel_crud_utils._sync.bulk import bulk_failure, run_bulk_statements, run_upsert_chunks
 from sqlmodel_crud_utils._sync.hooks import fire_hooks
+from sqlmodel_crud_utils._sync.inserts import bulk_insert_mappings
 from sqlmodel_crud_utils._sync.query import QueryBuilder
 from sqlmodel_crud_utils._sync.units import (
     apply_update,
@@ -110,6 +111,7 @@ soft_delete_timestamp: Any = utils.soft_delete_timestamp
 
 __all__ = [
     "QueryBuilder",
+    "bulk_insert_mappings",
     "bulk_update_rows",
     "bulk_upsert_mappings",
     "delete_row",
