@@ -8,6 +8,8 @@ without a traceback; a canary table survives every example.
 
 from __future__ import annotations
 
+import ast
+import datetime
 import itertools
 import re
 import sqlite3
@@ -440,41 +442,211 @@ def test_bug_long_descriptions_make_a_valid_file_name(tmp_path: Path) -> None:
     assert path.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cli/schema_cmds.py table_create writes --description as '# <text>' into the "
-    "recorded migration; a newline in it injects code that runs on replay",
-)
-def test_bug_table_description_cannot_inject_code(tmp_path: Path) -> None:
+def replay(workspace: Workspace, name: str = "replica.db") -> str:
+    """Apply the recorded migrations to a new database; returns its URL."""
+    url = f"sqlite:///{workspace.root / name}"
+    result = workspace.run("migrate", "up", "--no-backup", url=url)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return url
+
+
+def recorded_statements(path: Path) -> tuple[list[str], list[str]]:
+    """The statements of ``up(db)`` and ``down(db)`` in a recorded migration, without comments;
+    also checks that the module holds nothing but its imports and the two functions."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    kinds = [type(node).__name__ for node in tree.body]
+    assert kinds == ["Expr", "Import", "ImportFrom", "FunctionDef", "FunctionDef"], kinds
+    bodies = {
+        node.name: [ast.unparse(stmt) for stmt in node.body[1:]]  # after the docstring
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+    return bodies["up"], bodies["down"]
+
+
+def test_table_description_cannot_inject_code(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path)
     assert workspace.run("init", "--name", "p").exit_code == 0
     marker = tmp_path / "injected"
     payload = f"note\n    __import__('pathlib').Path({str(marker)!r}).touch()"
     assert workspace.run("table", "create", "t", "a:int", "-d", payload).exit_code == 0
-    workspace.run("migrate", "up", "--no-backup", url=f"sqlite:///{tmp_path / 'replica.db'}")
+    (path,) = (tmp_path / "migrations").glob("*.py")
+    up, _down = recorded_statements(path)
+    assert len(up) == 1, up
+    assert up[0].startswith("db.t['t'].create("), up
+    replay(workspace)
     assert not marker.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cli/schema_cmds.py table_create writes --description as '# <text>': a "
-    "description of two lines makes the recorded migration invalid Python",
-)
-def test_bug_multi_line_table_description_keeps_the_migration_valid(tmp_path: Path) -> None:
+def test_multi_line_table_description_keeps_the_migration_valid(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path)
     assert workspace.run("init", "--name", "p").exit_code == 0
     result = workspace.run("table", "create", "t", "a:int", "-d", "first line\nsecond line")
     assert result.exit_code == 0
     (path,) = (tmp_path / "migrations").glob("*.py")
-    compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    source = path.read_text(encoding="utf-8")
+    compile(source, str(path), "exec")
+    assert "    # first line\n    # second line\n    db.t['t'].create(" in source
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cli/_fields.py _convert checks default=VALUE only for int, float and bool: a "
-    "date, datetime or time column accepts any text as its default",
+#: Every character ``str.splitlines()`` breaks at, and so every line break of any tool that reads
+#: the file, plus other controls, lone surrogates and bidirectional overrides.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+assert all(len(f"a{c}b".splitlines()) == 2 for c in LINE_BREAKS)
+TABLE_DESCRIPTIONS = st.sampled_from(
+    [
+        "plain note",
+        "x\n    __import__('os').system('false')",
+        "x\r    raise SystemExit(3)",
+        "x\r\n    raise SystemExit(3)",
+        "x\u2028    raise SystemExit(3)",
+        "x\x0c\n    raise SystemExit(3)",
+        "x\\\n    raise SystemExit(3)",
+        'x\n"""\nraise SystemExit(3)\n"""',
+        "scu:up-end\nscu:down-start",
+        "\n\n",
+        "\x1b[31mred\u202eevil",
+        "lone \ud800 surrogate",
+        "nul \x00 here",
+        "-starts with a dash",
+    ]
+) | st.text(
+    st.characters(blacklist_categories=("Cs",)) | st.sampled_from([*LINE_BREAKS, "\x00", "\t"]),
+    max_size=40,
 )
-def test_bug_date_defaults_are_checked(tmp_path: Path) -> None:
+
+
+@examples(15, 300)
+@given(description=TABLE_DESCRIPTIONS)
+@example(description="scu:up-end\nscu:down-start")
+@example(description="x\u2028    raise SystemExit(3)")
+@example(description="nul \x00 here")
+def test_table_descriptions_stay_comments(
+    tmp_path_factory: pytest.TempPathFactory, description: str
+) -> None:
+    """Whatever ``table create --description`` holds, the recorded migration compiles, its
+    functions hold only the recorded calls, and replaying it builds the table; a NUL is refused
+    before anything runs."""
+    root = tmp_path_factory.mktemp("cli_desc")
+    workspace = Workspace(root)
+    assert workspace.run("init", "--name", "p").exit_code == 0
+    result = workspace.run("table", "create", "t", "a:int", f"--description={description}")
+    if "\x00" in description:
+        message = assert_clean_error(result, codes=(2,))
+        assert "--description" in message
+        assert "NUL" in message
+        with sqlite3.connect(workspace.db_path) as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        conn.close()
+        assert "t" not in tables
+        return
+    assert result.exit_code == 0, (result.output, result.exception)
+    (path,) = (root / "migrations").glob("*.py")
+    up, down = recorded_statements(path)
+    assert len(up) == 1, up
+    assert up[0].startswith("db.t['t'].create("), up
+    assert down == ["db.t['t'].drop()"]
+    # A second change is recorded after the first one, even after a comment that reads like
+    # the file's markers.
+    assert workspace.run("table", "create", "u", "b:str").exit_code == 0
+    up, down = recorded_statements(path)
+    assert [s[: len("db.t['t']")] for s in up] == ["db.t['t']", "db.t['u']"]
+    assert down == ["db.t['u'].drop()", "db.t['t'].drop()"]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert not any(set(line) & set(LINE_BREAKS) for line in lines)
+    engine = sa.create_engine(replay(workspace))
+    try:
+        assert {"t", "u"} <= set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert workspace.canary_alive()
+
+
+#: A bad ``default=`` per type of the field syntax (``str`` and ``text`` take any text but NUL).
+BAD_DEFAULTS = [
+    ("int", "x"),
+    ("int", "1.5"),
+    ("int", "1_000"),
+    ("int", "\u0663"),
+    ("float", "x"),
+    ("float", "nan"),
+    ("float", "inf"),
+    ("float", "-Infinity"),
+    ("bool", "maybe"),
+    ("bytes", "abc"),
+    ("json", "{"),
+    ("json", "not json"),
+    ("json", "NaN"),
+    ("datetime", "not-a-datetime"),
+    ("datetime", "2024-13-01"),
+    ("date", "not-a-date"),
+    ("date", "2024-02-30"),
+    ("time", "25"),
+    ("time", "noon"),
+    ("str", "a\x00b"),
+    ("text", "\x00"),
+]
+assert {t for t, _ in BAD_DEFAULTS} | {"str", "text"} == set(TYPES)
+
+
+@pytest.mark.parametrize(("type_", "value"), BAD_DEFAULTS)
+def test_bad_defaults_are_usage_errors(tmp_path: Path, type_: str, value: str) -> None:
+    workspace = Workspace(tmp_path)
+    assert workspace.run("init", "--name", "p").exit_code == 0
+    result = workspace.run("table", "create", "d", f"col:{type_}:default={value}")
+    message = assert_clean_error(result, codes=(2,))
+    assert "'col'" in message, message
+    assert type_ in message, message
+    assert repr(value) in message, message
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    with sqlite3.connect(workspace.db_path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert "d" not in tables
+    assert not list((tmp_path / "migrations").glob("*.py"))
+
+
+def test_date_defaults_are_checked(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path)
     result = workspace.run("table", "create", "d", "day:date:default=not-a-date")
     assert_clean_error(result)
+
+
+def test_good_defaults_are_recorded_and_replayed(tmp_path: Path) -> None:
+    """Checked defaults of every type reach the table, and the recorded migration (``repr()``
+    literals) rebuilds the same defaults on another database."""
+    workspace = Workspace(tmp_path)
+    assert workspace.run("init", "--name", "p").exit_code == 0
+    specs = [
+        "n:int:default=-7",
+        "f:float:default=0.5",
+        "b:bool:default=yes",
+        "s:str:default=a'b\"c",
+        "tx:text:default=line",
+        "j:json:default=[1,2]",
+        "dt:datetime:default=2024-01-31T10",
+        "d:date:default=2024-01-31",
+        "tm:time:default=10",
+    ]
+    result = workspace.run("table", "create", "g", *specs)
+    assert result.exit_code == 0, (result.output, result.exception)
+    expected = {
+        "id": 1,
+        "n": -7,
+        "f": 0.5,
+        "b": True,
+        "s": "a'b\"c",
+        "tx": "line",
+        "j": [1, 2],
+        "dt": datetime.datetime(2024, 1, 31, 10),
+        "d": datetime.date(2024, 1, 31),
+        "tm": datetime.time(10),
+    }
+    for url in (workspace.url, replay(workspace)):
+        db = Database(url)
+        try:
+            db.connect()
+            db.t["g"].insert({"id": 1})
+            assert db.t["g"][1] == expected
+        finally:
+            db.close()

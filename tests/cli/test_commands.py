@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from pathlib import Path
@@ -161,6 +162,9 @@ def test_user_errors_are_one_line(run: Invoker) -> None:
         (("data", "list", "nope"), 1),
         (("index", "drop", "nope", "-y"), 1),
         (("view", "drop", "nope", "-y"), 1),
+        (("table", "create", "bad", "day:date:default=not-a-date"), 2),
+        (("table", "create", "bad", "n:int:default=x"), 2),
+        (("table", "create", "bad", "x:int", "-d", "nul\x00"), 2),
     ]:
         result = run(*args)
         assert result.exit_code == code, (args, result.output)
@@ -169,6 +173,30 @@ def test_user_errors_are_one_line(run: Invoker) -> None:
         assert "Traceback" not in result.output
     assert run("table", "create").exit_code == 2
     assert run("frobnicate").exit_code == 2
+
+
+def test_checked_defaults_and_descriptions_replay(run: Invoker, fresh_url: str) -> None:
+    """Defaults of every type reach the table and its replay; a multi-line description is
+    recorded as comments that change nothing."""
+    run.ok(
+        "table", "create", "events", "n:int:default=3", "f:float:default=1.5",
+        "ok:bool:default=false", "label:str:default=it's", "j:json:default=[1,2]",
+        "at:datetime:default=2024-01-31T10", "day:date:default=2024-01-31", "tm:time:default=10",
+        "-d", "first\n    raise SystemExit(3)\u2028second",
+    )  # fmt: skip
+    source = (run.root / "migrations" / "0001-schema-changes.py").read_text(encoding="utf-8")
+    assert "    # first\n    #     raise SystemExit(3)\n    # second\n" in source
+    run.ok("migrate", "up", "--no-backup", url=fresh_url)
+    for url in (run.url, fresh_url):
+        assert url is not None
+        with Database(url) as db:
+            db.t["events"].insert({"id": 1})
+            row = db.t["events"][1]
+        assert row == {
+            "id": 1, "n": 3, "f": 1.5, "ok": False, "label": "it's", "j": [1, 2],
+            "at": datetime.datetime(2024, 1, 31, 10), "day": datetime.date(2024, 1, 31),
+            "tm": datetime.time(10),
+        }  # fmt: skip
 
 
 def test_confirmations(run: Invoker) -> None:

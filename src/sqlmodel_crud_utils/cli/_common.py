@@ -160,8 +160,12 @@ def record(settings: Settings, db: Database, up: list[str], down: list[str]) -> 
         path = start_migration(settings, "schema changes")
         current = path.stem
     text = path.read_text(encoding="utf-8")
-    text = text.replace(UP_MARK, "".join(f"    {line}\n" for line in up) + UP_MARK)
-    text = text.replace(DOWN_MARK, DOWN_MARK + "".join(f"    {line}\n" for line in down))
+    # The markers are the last ones: a recorded comment may read like a marker, but only code
+    # follows the real ones.
+    head, mark, tail = text.rpartition(UP_MARK)
+    text = head + "".join(f"    {line}\n" for line in up) + mark + tail
+    head, mark, tail = text.rpartition(DOWN_MARK)
+    text = head + mark + "".join(f"    {line}\n" for line in down) + tail
     path.write_text(text, encoding="utf-8")
     migration = next(m for m in discover(directory, check_gaps=False) if m.path == path)
     MigrationRunner(db, directory, echo=None).mark_applied([migration], replace=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from sqlmodel_crud_utils.facade._sql import is_ddl
 from sqlmodel_crud_utils.facade.sync import Database
 
 from ._common import FORMATS, confirm, open_db, record, recorded, settings_of, show_rows
-from ._fields import FieldSpec, parse_field
+from ._fields import EXIT_USAGE, FieldSpec, parse_field
 from ._project import CLIError
 
 __all__ = ["codegen", "index", "sql", "table", "view"]
@@ -44,6 +45,31 @@ def table() -> None:
     """Create, list, describe and drop tables."""
 
 
+#: Bidirectional controls: they change how the code around them reads, so they are escaped.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _comment_char(char: str) -> str:
+    if char != "\t" and (unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI):
+        return ascii(char)[1:-1]  # a visible escape such as \x1b, \u202e or \udc80
+    return char
+
+
+def comment_lines(text: str, option: str = "--description") -> list[str]:
+    """``text`` as Python comment lines that no input can leave.
+
+    Every line break ``str.splitlines()`` knows (``\\n``, ``\\r``, ``\\v``, ``\\f``,
+    ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028``, ``\\u2029``) starts a new ``# `` line; other
+    control characters, lone surrogates and bidirectional controls are written as escapes.
+
+    Raises:
+        CLIError: With exit code 2 for text holding a NUL character.
+    """
+    if "\x00" in text:
+        raise CLIError(f"{option} must not contain NUL characters", EXIT_USAGE)
+    return [f"# {''.join(_comment_char(c) for c in line)}".rstrip() for line in text.splitlines()]
+
+
 def _column_source(specs: list[FieldSpec]) -> str:
     return "{" + ", ".join(f"{s.name!r}: {s.source}" for s in specs) + "}"
 
@@ -72,6 +98,7 @@ def table_create(
     'id' field, an integer 'id' primary key is added.
     """
     specs = [parse_field(text) for text in fields]
+    comments = comment_lines(description) if description else []
     names = [s.name for s in specs]
     if pk is None and "id" not in names:
         specs.insert(0, FieldSpec("id", "int"))
@@ -99,9 +126,7 @@ def table_create(
                 handle.create_index([column], unique=True)
             for spec in indexes:
                 handle.create_index([c.strip() for c in spec.split(",")])
-        up = []
-        if description:
-            up.append(f"# {description}")
+        up = list(comments)
         up.append(
             f"db.t[{name!r}].create({_column_source(specs)}, pk={pk_arg!r}, "
             f"foreign_keys={fks!r}, defaults={defaults!r}, not_null={not_null!r})"
