@@ -322,12 +322,7 @@ def test_migration_file_names(tmp_path_factory: pytest.TempPathFactory, files: A
         db.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: migrate/files.py NAME_RE uses \\d, which matches any Unicode digit: "
-    "'١٢٣٤-b.sql' is read as version 1234 although the docs ask for four digits",
-)
-def test_bug_migrations_numbered_in_other_scripts_are_not_picked_up(tmp_path: Path) -> None:
+def test_migrations_numbered_in_other_scripts_are_not_picked_up(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     folder.mkdir()
     (folder / "0001-a.sql").write_text("SELECT 1;\n")
@@ -349,9 +344,7 @@ DESCRIPTIONS = st.sampled_from(
         "../../etc/passwd",
         "--sql",
     ]
-) | st.text(
-    st.characters(blacklist_characters="\\\x00\n\r", blacklist_categories=("Cs",)), max_size=40
-)
+) | st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40)
 
 
 @examples(25, 500)
@@ -364,7 +357,6 @@ def test_migrate_new_descriptions(
     """``migrate new`` writes ``NNNN-<slug>`` with a safe slug and a template that applies
     as an empty migration; or it fails with one ``Error:`` line."""
     assume(not description.startswith("-"))
-    assume(not (as_sql and "\n" in description))  # reported bug: see the xfail test below
     root = tmp_path_factory.mktemp("mig_new")
     workspace = Workspace(root)
     args = ["migrate", "new", *(["--sql"] if as_sql else []), description]
@@ -388,15 +380,10 @@ def test_migrate_new_descriptions(
     assert workspace.canary_alive()
 
 
-# ---------------------------------------------------------------------- reported bugs
+# ----------------------------------------------------------- descriptions written into files
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: migrate/runner.py MigrationRunner.new(sql=True) writes the description into "
-    "a '-- ' comment; a newline in it turns the rest into SQL that 'migrate up' runs",
-)
-def test_bug_sql_description_cannot_inject_statements(tmp_path: Path) -> None:
+def test_sql_description_cannot_inject_statements(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path)
     url = f"sqlite:///{tmp_path / 'target.db'}"
     folder = tmp_path / "migrations"
@@ -413,13 +400,8 @@ def test_bug_sql_description_cannot_inject_statements(tmp_path: Path) -> None:
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: migrate/runner.py PY_TEMPLATE puts the description in a docstring without "
-    "escaping backslashes: 'a\\x' or 'a\\N' make a file that does not compile",
-)
 @pytest.mark.parametrize("description", ["path C:\\x", "a\\N"])
-def test_bug_backslashes_in_descriptions(tmp_path: Path, description: str) -> None:
+def test_backslashes_in_descriptions(tmp_path: Path, description: str) -> None:
     workspace = Workspace(tmp_path)
     result = workspace.run("migrate", "new", description, url=f"sqlite:///{tmp_path / 'e.db'}")
     assert result.exit_code == 0
@@ -427,12 +409,7 @@ def test_bug_backslashes_in_descriptions(tmp_path: Path, description: str) -> No
     compile(path.read_text(encoding="utf-8"), str(path), "exec")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: migrate/files.py slugify does not bound the slug: a long description makes "
-    "MigrationRunner.new raise a raw OSError (file name too long)",
-)
-def test_bug_long_descriptions_make_a_valid_file_name(tmp_path: Path) -> None:
+def test_long_descriptions_make_a_valid_file_name(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'l.db'}")
     try:
         path = MigrationRunner(db, tmp_path / "migrations", echo=None).new("word " * 80)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from .files import docstring_literal
 from .schema import VERSION_TABLE, is_internal
 
 __all__ = [
@@ -27,10 +28,9 @@ NAMING_CONVENTION: dict[str, str] = {
     "pk": "pk_%(table_name)s",
 }
 
-_TEMPLATE = '''"""{description}.
+_TEMPLATE = '''{docstring}
 
-Written from the difference between the models and the database; review it.
-"""
+# Written from the difference between the models and the database; review it.
 
 import sqlalchemy as sa
 
@@ -125,7 +125,7 @@ def autogenerate_source(
         )
 
     return _TEMPLATE.format(
-        description=description.replace('"', "'"),
+        docstring=docstring_literal(description),
         up=render(upgrade),
         down=render(downgrade) if downgrade is not None else "    pass",
     )

@@ -43,8 +43,8 @@ __all__ = [
     "wants_op",
 ]
 
-NAME_RE = re.compile(r"^(\d{4})-([A-Za-z0-9_.-]+)\.(py|sql|sh)$")
-NEAR_MISS_RE = re.compile(r"^\d+[-_ ].*\.(py|sql|sh)$", re.IGNORECASE)
+NAME_RE = re.compile(r"^([0-9]{4})-([A-Za-z0-9_.-]+)\.(py|sql|sh)$")
+NEAR_MISS_RE = re.compile(r"^[0-9]+[-_ ].*\.(py|sql|sh)$", re.IGNORECASE)
 DOWN_MARKER = "-- migrate:down"
 #: A first line that makes a ``.sql`` file run outside a transaction.
 NO_TRANSACTION_MARKER = "-- scu:no-transaction"
@@ -131,10 +131,37 @@ def next_version(directory: Path) -> int:
     return existing[-1].version + 1 if existing else 1
 
 
+#: The longest slug a migration file name gets (file systems limit names to 255 bytes).
+MAX_SLUG = 60
+
+#: Characters that end a line for Python or SQL, and other control characters.
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
 def slugify(description: str) -> str:
-    """A file-name-safe slug of a description (``"Add users"`` -> ``add-users``)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", description.lower()).strip("-")
+    """A file-name-safe slug of a description (``"Add users"`` -> ``add-users``).
+
+    ASCII letters and digits only, at most ``MAX_SLUG`` characters.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", description.lower(), flags=re.ASCII).strip("-")
+    slug = slug[:MAX_SLUG].rstrip("-")
     return slug or "migration"
+
+
+def one_line(description: str) -> str:
+    """``description`` with line breaks and control characters turned into single spaces."""
+    return _LINE_BREAKS.sub(" ", description).strip()
+
+
+def docstring_literal(description: str) -> str:
+    """A Python string literal for a generated module's docstring (``repr``: nothing escapes)."""
+    text = one_line(description).rstrip(".")
+    return repr(f"{text}." if text else "Migration.")
+
+
+def sql_comment(description: str) -> str:
+    """A one-line SQL comment holding ``description`` (it cannot end the comment early)."""
+    return f"-- {one_line(description)}"
 
 
 def sql_parts(path: Path) -> tuple[list[str], list[str] | None]:

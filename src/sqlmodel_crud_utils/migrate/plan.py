@@ -60,7 +60,7 @@ FASTMIGRATE_TABLE = "_meta"
 #: deebase's history table (a ``version`` column, one row per migration).
 DEEBASE_TABLE = "_deebase_migrations"
 
-PY_TEMPLATE = '''"""{description}."""
+PY_TEMPLATE = '''{docstring}
 
 
 def up(db, op):

@@ -30,10 +30,12 @@ from ..files import (
     Migration,
     Step,
     discover,
+    docstring_literal,
     load_step,
     next_version,
     reversible,
     slugify,
+    sql_comment,
 )
 from ..schema import schema_sql
 from ._twin import autogenerate_with, run_script, run_step, run_sync, sleep
@@ -462,10 +464,10 @@ class MigrationRunner:
                 return None
         elif sql:
             path = self.directory / f"{stem}.sql"
-            path.write_text(f"-- {description}\n\n\n{DOWN_MARKER}\n", encoding="utf-8")
+            path.write_text(f"{sql_comment(description)}\n\n\n{DOWN_MARKER}\n", encoding="utf-8")
             return path
         else:
-            source = plan.PY_TEMPLATE.format(description=description.replace('"', "'"))
+            source = plan.PY_TEMPLATE.format(docstring=docstring_literal(description))
         path = self.directory / f"{stem}.py"
         path.write_text(source, encoding="utf-8")
         return path
