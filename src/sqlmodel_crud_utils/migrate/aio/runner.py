@@ -1,7 +1,5 @@
 """``AsyncMigrationRunner``: numbered migration files applied atomically, with a version table."""
 
-# ruff: noqa: E501, RUF100 (the generated twin starts with a long header line)
-
 from __future__ import annotations
 
 import contextlib

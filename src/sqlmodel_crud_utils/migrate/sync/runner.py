@@ -1,8 +1,6 @@
 # This file is generated from src/sqlmodel_crud_utils/migrate/aio/runner.py by scripts/unasync.py. Do not edit it by hand.
 """``MigrationRunner``: numbered migration files applied atomically, with a version table."""
 
-# ruff: noqa: E501, RUF100 (the generated twin starts with a long header line)
-
 from __future__ import annotations
 
 import contextlib
