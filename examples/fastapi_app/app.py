@@ -6,7 +6,7 @@
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
@@ -133,7 +133,7 @@ def create_app(database_url: str | None = None, *, engine: AsyncEngine | None = 
         found, user = await a_get_row(user_id, session, User)
         if not found or user is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "user not found")
-        return cast(User, user)  # a_get_row is typed Any (loaded lazily)
+        return user
 
     @app.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserRead)
     async def create_user(body: UserCreate, session: Session, _actor: Actor) -> Any:
@@ -170,8 +170,9 @@ def create_app(database_url: str | None = None, *, engine: AsyncEngine | None = 
     )
     async def create_post(user_id: int, body: PostCreate, session: Session, _actor: Actor) -> Any:
         await live_user(session, user_id)
-        post = Post(author_id=user_id, **body.model_dump())
-        _, post = await a_write_row(post, session, raise_on_error=True)
+        _, post = await a_write_row(
+            Post(author_id=user_id, **body.model_dump()), session, raise_on_error=True
+        )
         return post
 
     @app.get("/posts", response_model=PageOut[PostRead])

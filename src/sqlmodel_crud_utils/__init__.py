@@ -8,7 +8,7 @@ use, so importing the package needs neither greenlet nor an event loop.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel_crud_utils._core.errors import is_retryable, translate_error
 from sqlmodel_crud_utils.audit import acting_as, current_user, reset_current_user, set_current_user
@@ -175,6 +175,49 @@ _LAZY: dict[str, tuple[str, str]] = {
     "async_session_dependency": ("sqlmodel_crud_utils.session", "async_session_dependency"),
     "get_async_session": ("sqlmodel_crud_utils.session", "get_async_session"),
 }
+
+
+if TYPE_CHECKING:  # the lazily loaded names, typed for type checkers
+    from sqlmodel_crud_utils.a_sync import AsyncQueryBuilder as AsyncQueryBuilder
+    from sqlmodel_crud_utils.a_sync import bulk_insert_mappings as a_bulk_insert_mappings
+    from sqlmodel_crud_utils.a_sync import bulk_update_rows as a_bulk_update_rows
+    from sqlmodel_crud_utils.a_sync import bulk_upsert_mappings as a_bulk_upsert_mappings
+    from sqlmodel_crud_utils.a_sync import delete_row as a_delete_row
+    from sqlmodel_crud_utils.a_sync import (
+        delete_rows_within_id_list as a_delete_rows_within_id_list,
+    )
+    from sqlmodel_crud_utils.a_sync import get_change_history as a_get_change_history
+    from sqlmodel_crud_utils.a_sync import get_one_or_create as a_get_one_or_create
+    from sqlmodel_crud_utils.a_sync import get_or_create as a_get_or_create
+    from sqlmodel_crud_utils.a_sync import get_result_from_query as a_get_result_from_query
+    from sqlmodel_crud_utils.a_sync import get_row as a_get_row
+    from sqlmodel_crud_utils.a_sync import get_rows as a_get_rows
+    from sqlmodel_crud_utils.a_sync import get_rows_within_id_list as a_get_rows_within_id_list
+    from sqlmodel_crud_utils.a_sync import insert_data_rows as a_insert_data_rows
+    from sqlmodel_crud_utils.a_sync import restore_row as a_restore_row
+    from sqlmodel_crud_utils.a_sync import soft_delete_row as a_soft_delete_row
+    from sqlmodel_crud_utils.a_sync import update_row as a_update_row
+    from sqlmodel_crud_utils.a_sync import write_row as a_write_row
+    from sqlmodel_crud_utils.facade import NOT_GIVEN as NOT_GIVEN
+    from sqlmodel_crud_utils.facade import DeeBaseError as DeeBaseError
+    from sqlmodel_crud_utils.facade import ForeignKey as ForeignKey
+    from sqlmodel_crud_utils.facade import ForeignKeyRef as ForeignKeyRef
+    from sqlmodel_crud_utils.facade import ForeignKeyValidationError as ForeignKeyValidationError
+    from sqlmodel_crud_utils.facade import FTSIndex as FTSIndex
+    from sqlmodel_crud_utils.facade import NotFoundError as NotFoundError
+    from sqlmodel_crud_utils.facade import Text as Text
+    from sqlmodel_crud_utils.facade.aio import AsyncDatabase as AsyncDatabase
+    from sqlmodel_crud_utils.facade.aio import AsyncTable as AsyncTable
+    from sqlmodel_crud_utils.facade.aio import AsyncValidatedTable as AsyncValidatedTable
+    from sqlmodel_crud_utils.facade.aio import AsyncView as AsyncView
+    from sqlmodel_crud_utils.facade.sync import Database as Database
+    from sqlmodel_crud_utils.facade.sync import Table as Table
+    from sqlmodel_crud_utils.facade.sync import ValidatedTable as ValidatedTable
+    from sqlmodel_crud_utils.facade.sync import View as View
+    from sqlmodel_crud_utils.session import async_session_dependency as async_session_dependency
+    from sqlmodel_crud_utils.session import async_session_scope as async_session_scope
+    from sqlmodel_crud_utils.session import get_async_session as get_async_session
+    from sqlmodel_crud_utils.transactions import a_transaction as a_transaction
 
 
 def __getattr__(name: str) -> Any:

@@ -156,7 +156,7 @@ async def get_result_from_query(
 
 
 async def get_row(
-    id_str: str | int,
+    id_str: Any,
     session_inst: AsyncSession,
     model: type[ModelT],
     selectin: bool = False,
@@ -315,7 +315,7 @@ async def get_rows(
 
 
 async def get_rows_within_id_list(
-    id_str_list: Iterable[str | int],
+    id_str_list: Iterable[Any],
     session_inst: AsyncSession,
     model: type[ModelT],
     pk_field: str = "id",
@@ -353,7 +353,7 @@ async def get_rows_within_id_list(
 async def get_change_history(
     session_inst: AsyncSession,
     model: type[SQLModel],
-    id_str: int | str,
+    id_str: Any,
     *,
     raise_on_error: bool = False,
 ) -> tuple[bool, list[dict[str, Any]]]:
@@ -530,7 +530,7 @@ async def insert_data_rows(
 
 
 async def update_row(
-    id_str: int | str,
+    id_str: Any,
     data: dict[str, Any],
     session_inst: AsyncSession,
     model: type[ModelT],
@@ -586,7 +586,7 @@ async def update_row(
 
 
 async def delete_row(
-    id_str: str | int,
+    id_str: Any,
     session_inst: AsyncSession,
     model: type[SQLModel],
     pk_field: str = "id",
@@ -635,7 +635,7 @@ async def delete_row(
 
 
 async def bulk_upsert_mappings(
-    payload: list[Mapping[str, Any]],
+    payload: Sequence[Mapping[str, Any]],
     session_inst: AsyncSession,
     model: type[ModelT],
     pk_fields: list[str] | None = None,
@@ -677,6 +677,7 @@ async def bulk_upsert_mappings(
         NotImplementedError: the database has no upsert statement.
     """
     pk_fields = list(pk_fields) if pk_fields else ["id"]
+    payload = materialise(payload)  # a list stays the caller's own list (hooks may edit it)
     for name in pk_fields:
         column_attribute(model, name, what="conflict-target column")
     if on_conflict not in ON_CONFLICT_MODES:
@@ -721,7 +722,7 @@ async def bulk_upsert_mappings(
 
 
 async def bulk_update_rows(
-    id_str_list: Iterable[str | int],
+    id_str_list: Iterable[Any],
     data: dict[str, Any],
     session_inst: AsyncSession,
     model: type[SQLModel],
@@ -775,7 +776,7 @@ async def bulk_update_rows(
 
 
 async def delete_rows_within_id_list(
-    id_str_list: Iterable[str | int],
+    id_str_list: Iterable[Any],
     session_inst: AsyncSession,
     model: type[SQLModel],
     pk_field: str = "id",

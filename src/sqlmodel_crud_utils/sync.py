@@ -155,7 +155,7 @@ def get_result_from_query(query: Any, session: Session, *, raise_on_error: bool 
 
 
 def get_row(
-    id_str: str | int,
+    id_str: Any,
     session_inst: Session,
     model: type[ModelT],
     selectin: bool = False,
@@ -314,7 +314,7 @@ def get_rows(
 
 
 def get_rows_within_id_list(
-    id_str_list: Iterable[str | int],
+    id_str_list: Iterable[Any],
     session_inst: Session,
     model: type[ModelT],
     pk_field: str = "id",
@@ -352,7 +352,7 @@ def get_rows_within_id_list(
 def get_change_history(
     session_inst: Session,
     model: type[SQLModel],
-    id_str: int | str,
+    id_str: Any,
     *,
     raise_on_error: bool = False,
 ) -> tuple[bool, list[dict[str, Any]]]:
@@ -529,7 +529,7 @@ def insert_data_rows(
 
 
 def update_row(
-    id_str: int | str,
+    id_str: Any,
     data: dict[str, Any],
     session_inst: Session,
     model: type[ModelT],
@@ -585,7 +585,7 @@ def update_row(
 
 
 def delete_row(
-    id_str: str | int,
+    id_str: Any,
     session_inst: Session,
     model: type[SQLModel],
     pk_field: str = "id",
@@ -634,7 +634,7 @@ def delete_row(
 
 
 def bulk_upsert_mappings(
-    payload: list[Mapping[str, Any]],
+    payload: Sequence[Mapping[str, Any]],
     session_inst: Session,
     model: type[ModelT],
     pk_fields: list[str] | None = None,
@@ -676,6 +676,7 @@ def bulk_upsert_mappings(
         NotImplementedError: the database has no upsert statement.
     """
     pk_fields = list(pk_fields) if pk_fields else ["id"]
+    payload = materialise(payload)  # a list stays the caller's own list (hooks may edit it)
     for name in pk_fields:
         column_attribute(model, name, what="conflict-target column")
     if on_conflict not in ON_CONFLICT_MODES:
@@ -720,7 +721,7 @@ def bulk_upsert_mappings(
 
 
 def bulk_update_rows(
-    id_str_list: Iterable[str | int],
+    id_str_list: Iterable[Any],
     data: dict[str, Any],
     session_inst: Session,
     model: type[SQLModel],
@@ -774,7 +775,7 @@ def bulk_update_rows(
 
 
 def delete_rows_within_id_list(
-    id_str_list: Iterable[str | int],
+    id_str_list: Iterable[Any],
     session_inst: Session,
     model: type[SQLModel],
     pk_field: str = "id",

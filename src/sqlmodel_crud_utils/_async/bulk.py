@@ -6,7 +6,7 @@ this module runs their statements inside one unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlmodel import SQLModel
@@ -41,7 +41,7 @@ async def run_upsert_chunks(
     session: AsyncSession,
     construct: Any,
     model: type[ModelT],
-    payload: list[Mapping[str, Any]],
+    payload: Sequence[Mapping[str, Any]],
     plan: UpsertPlan,
 ) -> list[ModelT]:
     """Execute the upsert chunk by chunk (``plan.dialect`` is ``None`` for a rebound construct)."""

@@ -90,7 +90,7 @@ async def _set_deleted(
 
 
 async def soft_delete_row(
-    id_str: str | int,
+    id_str: Any,
     session_inst: AsyncSession,
     model: type[ModelT],
     pk_field: str = "id",
@@ -127,7 +127,7 @@ async def soft_delete_row(
 
 
 async def restore_row(
-    id_str: str | int,
+    id_str: Any,
     session_inst: AsyncSession,
     model: type[ModelT],
     pk_field: str = "id",

@@ -7,7 +7,7 @@ this module runs their statements inside one unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlmodel import SQLModel
@@ -42,7 +42,7 @@ def run_upsert_chunks(
     session: Session,
     construct: Any,
     model: type[ModelT],
-    payload: list[Mapping[str, Any]],
+    payload: Sequence[Mapping[str, Any]],
     plan: UpsertPlan,
 ) -> list[ModelT]:
     """Execute the upsert chunk by chunk (``plan.dialect`` is ``None`` for a rebound construct)."""

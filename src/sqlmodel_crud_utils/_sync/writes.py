@@ -91,7 +91,7 @@ def _set_deleted(
 
 
 def soft_delete_row(
-    id_str: str | int,
+    id_str: Any,
     session_inst: Session,
     model: type[ModelT],
     pk_field: str = "id",
@@ -128,7 +128,7 @@ def soft_delete_row(
 
 
 def restore_row(
-    id_str: str | int,
+    id_str: Any,
     session_inst: Session,
     model: type[ModelT],
     pk_field: str = "id",
