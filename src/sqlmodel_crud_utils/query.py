@@ -237,9 +237,9 @@ class QueryBuilderBase(Generic[ModelT]):
             (its loader options are kept; the read cache is not used).
     """
 
-    def __init__(self, session_inst: Any, model: Any, stmnt: Any = None) -> None:
+    def __init__(self, session_inst: Any, model: type[ModelT], stmnt: Any = None) -> None:
         self.session = session_inst
-        self.model = model
+        self.model: type[ModelT] = model
         base: Any = _select_model(model) if stmnt is None else plain_select(stmnt)
         self._state = QueryState(base=base, custom=stmnt is not None)
 
