@@ -6,14 +6,12 @@ refused with the package's ``ValidationError`` before any SQL runs (a ``before_c
 counter proves it). Values given with ``where`` fragments are always bound: hostile text is
 matched literally. A canary table must survive every example.
 
-Known library bugs are kept out of the generated inputs by :func:`known_bug` and pinned by the
-``xfail(strict=True)`` tests at the end, so the properties stay green and the bugs stay visible.
+Fixed bugs are pinned by the regression tests at the end.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from hypothesis import strategies as st
 
 from sqlmodel_crud_utils import DBConfig, create_engine_from_config
 from sqlmodel_crud_utils.exceptions import ValidationError
-from sqlmodel_crud_utils.facade._sql import check_identifier
+from sqlmodel_crud_utils.facade.common import quote_name
 from sqlmodel_crud_utils.facade.sync import Database
 from tests import support
 from tests.budget import examples
@@ -124,37 +122,6 @@ VALUES = (
     )
     | TEXT
 )
-
-# --------------------------------------------------------------------------- known bugs
-
-_BIND_LIKE = re.compile(r"(?<![:\w\\]):\w")
-
-
-def known_bug(name: str, dialect: str, kind: str) -> str | None:
-    """Why ``name`` hits a reported library bug for this object kind, or ``None``."""
-    valid = _valid(name)
-    if kind in ("index", "fts") and not valid:
-        return "index names are not validated before SQL"
-    if kind in ("table", "view", "index", "fts") and _BIND_LIKE.search(name):
-        return "DROP statements run through sa.text(), which reads ':name' as a bind parameter"
-    if dialect == "postgresql" and "%" in name and kind in ("table", "view", "index"):
-        return "DROP statements through sa.text() double '%' on psycopg"
-    if dialect == "postgresql" and valid and len(name.encode()) > 63:
-        return "names of 63 characters but more than 63 bytes are truncated by PostgreSQL"
-    if dialect == "sqlite" and name.lower().startswith("sqlite_") and kind != "column":
-        return "SQLite reserves the sqlite_ prefix; the facade lets it reach SQL"
-    if kind == "table" and name == "":
-        return "db.create(cls, name='') silently uses the class name"
-    return None
-
-
-def _valid(name: str) -> bool:
-    try:
-        check_identifier(name)
-    except ValidationError:
-        return False
-    return True
-
 
 # ------------------------------------------------------------------------------ fixtures
 
@@ -268,7 +235,6 @@ def _class_with(columns: dict[str, Any]) -> type:
 @example(name="\x00")
 @example(name="a" * 64)
 def test_table_names_round_trip_or_fail_before_sql(backend: Backend, name: str) -> None:
-    assume(known_bug(name, backend.dialect, "table") is None)
     assume(name.casefold() not in backend.taken())
     outcome = backend.attempt(
         lambda: backend.db.create(_class_with({"id": int, "v": str}), name=name, pk="id")
@@ -294,7 +260,6 @@ def test_table_names_round_trip_or_fail_before_sql(backend: Backend, name: str) 
 @example(name="\x00")
 @example(name="")
 def test_column_names_round_trip_or_fail_before_sql(backend: Backend, name: str) -> None:
-    assume(known_bug(name, backend.dialect, "column") is None)
     assume(not name.startswith("_"))  # class attributes named _x are private by design
     table_name = backend.fresh_name("hostile_cols")
     outcome = backend.attempt(
@@ -316,15 +281,15 @@ def test_column_names_round_trip_or_fail_before_sql(backend: Backend, name: str)
 @example(name=f"x; DROP TABLE {CANARY}; --")
 @example(name="a'b")
 @example(name="select")
-def test_index_names_round_trip(backend: Backend, name: str) -> None:
-    assume(known_bug(name, backend.dialect, "index") is None)
+def test_index_names_round_trip_or_fail_before_sql(backend: Backend, name: str) -> None:
     assume(name.casefold() not in backend.taken())
     table = backend.db.t[BASE]
-    table.create_index(["v"], name=name)
-    assert name in backend.reflect("indexes")
-    assert {"name": name, "columns": ["v"], "unique": False} in table.indexes
-    table.drop_index(name)
-    assert name not in backend.reflect("indexes")
+    outcome = backend.attempt(lambda: table.create_index(["v"], name=name))
+    if outcome is not None:
+        assert name in backend.reflect("indexes")
+        assert {"name": name, "columns": ["v"], "unique": False} in table.indexes
+        table.drop_index(name)
+        assert name not in backend.reflect("indexes")
     assert backend.canary_alive()
 
 
@@ -334,7 +299,6 @@ def test_index_names_round_trip(backend: Backend, name: str) -> None:
 @example(name='a"b')
 @example(name="\x00")
 def test_view_names_round_trip_or_fail_before_sql(backend: Backend, name: str) -> None:
-    assume(known_bug(name, backend.dialect, "view") is None)
     assume(name.casefold() not in backend.taken())
     outcome = backend.attempt(lambda: backend.db.create_view(name, f"SELECT id, v FROM {BASE}"))
     if outcome is not None:
@@ -354,7 +318,6 @@ def test_view_names_round_trip_or_fail_before_sql(backend: Backend, name: str) -
 @example(name='a"b')
 @example(name="\x00")
 def test_renamed_columns_round_trip_or_fail_before_sql(backend: Backend, name: str) -> None:
-    assume(known_bug(name, backend.dialect, "column") is None)
     assume(name.casefold() not in ("id", "v"))
     table = backend.db.t[BASE]
     outcome = backend.attempt(lambda: table.transform(rename={"v": name}))
@@ -371,17 +334,17 @@ def test_renamed_columns_round_trip_or_fail_before_sql(backend: Backend, name: s
 @given(name=IDENTIFIERS)
 @example(name=f"x; DROP TABLE {CANARY}; --")
 @example(name="a'b")
-def test_fts_index_names_round_trip(backend: Backend, name: str) -> None:
-    assume(known_bug(name, backend.dialect, "fts") is None)
+def test_fts_index_names_round_trip_or_fail_before_sql(backend: Backend, name: str) -> None:
     taken = backend.taken()
     shadow = ("", "_data", "_idx", "_content", "_docsize", "_config")
     assume(all((name + suffix).casefold() not in taken for suffix in shadow))
     table = backend.db.t[BASE]
-    table.create_fts_index(["v"], name=name)
-    assert backend.fts_names() == [name]
-    assert [index["name"] for index in table.fts_indexes] == [name]
-    assert table.search("hello") == [{"id": 1, "v": "hello world"}]
-    table.drop_fts_index(name)
+    outcome = backend.attempt(lambda: table.create_fts_index(["v"], name=name))
+    if outcome is not None:
+        assert backend.fts_names() == [name]
+        assert [index["name"] for index in table.fts_indexes] == [name]
+        assert table.search("hello") == [{"id": 1, "v": "hello world"}]
+        table.drop_fts_index(name)
     assert backend.fts_names() == []
     assert backend.canary_alive()
 
@@ -433,12 +396,6 @@ def test_where_fragment_rules(
     """The documented placeholder rules: a dict binds ``:name``, a list or tuple binds ``?``,
     placeholders inside literals and comments are ignored, and a mismatch is a
     ``ValidationError`` before SQL."""
-    # Reported bug (see test_bug_named_placeholders_with_an_empty_list): kept out here.
-    assume(
-        not (
-            style == ":name" and marks and isinstance(given_args, (list, tuple)) and not given_args
-        )
-    )
     terms = [f"name <> {'?' if style == '?' else f':p{i}'}" for i in range(marks)]
     terms += [f"{decoy} = {decoy}" if decoy[0] == "'" else f"1 = 1 {decoy}" for decoy in decoys]
     where = " AND ".join(terms) or "1 = 1"
@@ -467,160 +424,204 @@ def test_where_fragment_rules(
         else:
             with pytest.raises(ValidationError):
                 call()
-            # count_where opens its transaction first (reported): only BEGIN may have run.
-            assert [s for s in backend.statements if s != "BEGIN"] == []
+            assert backend.statements == []
     assert backend.canary_alive()
 
 
-# ---------------------------------------------------------------------- reported bugs
+# ----------------------------------------------------------------- regressions (fixed bugs)
 
 
-def test_known_bug_filter_is_narrow() -> None:
-    """The exclusions above cover only the reported bugs, not whole classes of input."""
-    assert known_bug("plain_name", "sqlite", "table") is None
-    assert known_bug("a'b; --", "postgresql", "view") is None
-    assert known_bug("%", "sqlite", "table") is None
-    assert known_bug(":a", "sqlite", "column") is None
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: facade/aio/table.py AsyncTable.drop, drop_index and core._create_table "
-    "(replace=True) build DROP statements with sa.text(), which reads ':name' inside a "
-    "quoted identifier as a bind parameter (raw sqlalchemy StatementError)",
-)
-def test_bug_names_with_colon_can_be_dropped(backend: Backend) -> None:
-    table = backend.db.t[":colon"].create({"id": int}, pk="id")
+@pytest.mark.parametrize("name", [":colon", "a:b", "%", "100%", "%(x)s", "$1"])
+def test_names_with_bind_like_text_can_be_dropped(backend: Backend, name: str) -> None:
+    """DROP statements are DDL constructs: ':name' is no bind parameter and '%' is not doubled
+    (the drop of ``create(replace=True)``, of tables, views and indexes, and FTS search)."""
     try:
+        table = backend.db.t[name].create({"id": int, "v": str}, pk="id")
+        table.insert(id=1, v="hello world")
+        backend.db.t[name].create({"id": int, "v": str}, pk="id", replace=True)
+        table.insert(id=1, v="hello world")
+        table.create_index(["v"], name=f"ix {name}")
+        assert f"ix {name}" in backend.reflect("indexes", name)
+        table.drop_index(f"ix {name}")
+        assert f"ix {name}" not in backend.reflect("indexes", name)
+        table.create_fts_index(["v"], name=f"{name} fts")
+        assert table.search("hello") == [{"id": 1, "v": "hello world"}]
+        view = backend.db.create_view(f"{name} view", f"SELECT * FROM {quote_name(name)}")
+        assert view() == [{"id": 1, "v": "hello world"}]
+        backend.db.create_view(f"{name} view", "SELECT 1 AS x", replace=True)
+        view.drop()
+        assert f"{name} view" not in backend.reflect("views")
         table.drop()
+        assert name not in backend.reflect("tables")
     finally:
         with backend.engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {backend.db._quote(':colon')}")
-    assert ":colon" not in backend.reflect("tables")
+            conn.exec_driver_sql(f"DROP VIEW IF EXISTS {backend.db._quote(name + ' view')}")
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {backend.db._quote(name)}")
+        backend.db.reflect()
+    assert backend.canary_alive()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: on psycopg, DROP statements built with sa.text() (facade/aio/table.py "
-    "AsyncTable.drop, drop_index; AsyncView.drop) send '%%' for '%': the object is not found",
-)
-def test_bug_names_with_percent_can_be_dropped_on_postgresql(backend: Backend) -> None:
-    if backend.dialect != "postgresql":
-        pytest.skip("SQLite is not affected")
-    table = backend.db.t["100%"].create({"id": int}, pk="id")
+def test_view_bodies_keep_percent_signs(backend: Backend) -> None:
+    """A view body is SQL sent as written: '%' and ':x' inside it are not placeholders."""
+    name = backend.fresh_name("hostile_view_body")
+    sql = f"SELECT v, 'a%:x' AS p FROM {BASE} WHERE v LIKE 'hello%'"
+    view = backend.db.create_view(name, sql)
     try:
-        table.drop()
+        assert view() == [{"v": "hello world", "p": "a%:x"}]
     finally:
-        with backend.engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {backend.db._quote('100%')}")
-    assert "100%" not in backend.reflect("tables")
+        view.drop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: facade/_sql.py check_identifier counts 63 characters, but PostgreSQL's limit "
-    "is 63 bytes: longer UTF-8 names are silently truncated and not found again",
-)
-def test_bug_multibyte_names_are_not_truncated(backend: Backend) -> None:
+@pytest.mark.parametrize("name", ["é" * 40, "a" * 64, "表" * 22])
+def test_names_longer_than_the_byte_limit_are_refused(backend: Backend, name: str) -> None:
+    """PostgreSQL keeps 63 bytes of a name (UTF-8): longer names are refused, not truncated."""
+    table = backend.db.t[BASE]
     if backend.dialect != "postgresql":
-        pytest.skip("SQLite has no length limit")
-    name = "é" * 40  # 40 characters, 80 bytes
-    outcome = backend.attempt(lambda: backend.db.t[BASE].transform(rename={"v": name}))
-    if outcome is not None:
-        try:
-            assert backend.reflect("columns") == ["id", name]
-        finally:
-            with backend.engine.begin() as conn:
-                for column in backend.reflect("columns"):
-                    if column not in ("id", "v"):
-                        conn.exec_driver_sql(
-                            f"ALTER TABLE {BASE} RENAME COLUMN {backend.quote(column)} TO v"
-                        )
-            backend.db.reflect()
+        # SQLite keeps long names whole: they round-trip.
+        table.transform(rename={"v": name})
+        assert backend.reflect("columns") == ["id", name]
+        table.transform(rename={name: "v"})
+        return
+    with pytest.raises(
+        ValidationError, match="bytes long in UTF-8 and postgresql allows at most 63"
+    ):
+        table.transform(rename={"v": name})
+    assert backend.attempt(lambda: table.transform(rename={"v": name})) is None
+    assert backend.attempt(lambda: backend.db.create_view(name, "SELECT 1 AS x")) is None
+    assert backend.attempt(lambda: table.create_index(["v"], name=name)) is None
+    assert backend.reflect("columns") == ["id", "v"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: facade/_sql.py bound_text skips its style check for an empty list "
-    "('if params and _named_in(sql)'): where='name = :p' with where_args=[] reaches SQLAlchemy "
-    "and fails with a raw StatementError instead of ValidationError",
-)
-def test_bug_named_placeholders_with_an_empty_list(backend: Backend) -> None:
-    assert backend.attempt(lambda: backend.db.t[ITEMS](where="name = :p", where_args=[])) is None
+def test_names_of_63_bytes_are_kept(backend: Backend) -> None:
+    name = "é" * 31 + "a"  # 63 bytes
+    table = backend.db.t[BASE]
+    table.transform(rename={"v": name})
+    try:
+        assert backend.reflect("columns") == ["id", name]
+    finally:
+        table.transform(rename={name: "v"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: facade/aio/reads.py AsyncTableReads.count_where builds (and validates) its "
-    "where fragment inside the connection block: BEGIN runs before the ValidationError on SQLite",
-)
-def test_bug_count_where_validates_before_sql(backend: Backend) -> None:
-    if backend.dialect != "sqlite":
-        pytest.skip("PostgreSQL sends no BEGIN statement")
+def test_named_placeholders_with_an_empty_list_are_refused(backend: Backend) -> None:
+    items = backend.db.t[ITEMS]
+    assert backend.attempt(lambda: items(where="name = :p", where_args=[])) is None
+    assert backend.attempt(lambda: backend.db.q("SELECT :p AS x", ())) is None
+    with pytest.raises(ValidationError, match=r":p need a dict of parameters, not a list"):
+        items(where="name = :p", where_args=[])
+
+
+def test_count_where_validates_before_sql(backend: Backend) -> None:
     assert backend.attempt(lambda: backend.db.t[ITEMS].count_where("name = ?", [])) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: facade/aio/table.py AsyncTable.create reflects the table name before "
-    "check_identifier runs: SQL runs first, and a NUL gives QueryExecutionError, not "
-    "ValidationError",
-)
-def test_bug_table_create_validates_the_name_before_sql(backend: Backend) -> None:
+def test_table_create_validates_the_name_before_sql(backend: Backend) -> None:
     assert backend.attempt(lambda: backend.db.t["a\x00b"].create({"id": int}, pk="id")) is None
+    handle = backend.db.t[backend.fresh_name("hostile_ok")]  # the sync twin reflects here
+    assert backend.attempt(lambda: handle.create({"a\x00": int})) is None
+    assert "a\x00b" not in backend.reflect("tables")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: facade/aio/table.py AsyncTable.create_index and facade/aio/search.py "
-    "create_fts_index do not validate index names: '', NUL, '\"' or over-long names reach SQL "
-    "(raw sqlalchemy IdentifierError or QueryExecutionError)",
-)
-@pytest.mark.parametrize("name", ["a\x00b", "a" * 64])
-def test_bug_index_names_are_validated_before_sql(backend: Backend, name: str) -> None:
+@pytest.mark.parametrize("name", ["a\x00b", "", " a", 'a"b', "a" * 10_000])
+def test_index_names_are_validated_before_sql(backend: Backend, name: str) -> None:
     table = backend.db.t[backend.fresh_name("hostile_ix")].create({"id": int, "v": str}, pk="id")
     try:
         assert backend.attempt(lambda: table.create_index(["v"], name=name)) is None
+        assert backend.attempt(lambda: table.create_fts_index(["v"], name=name)) is None
+        assert backend.attempt(lambda: table.drop_index(name)) is None
+        assert table.indexes == []
+        assert table.fts_indexes == []
     finally:
         table.drop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: facade/aio/database.py AsyncDatabase.create (and AsyncTable.create) detach "
-    "the existing table from the catalogue before build_table validates the columns; after "
-    "that ValidationError, create(..., replace=True) fails with 'table already exists'",
-)
-def test_bug_rejected_replace_keeps_the_catalogue(backend: Backend) -> None:
+def test_default_index_names_are_validated_before_sql(backend: Backend) -> None:
+    """A default name (``ix_<table>_<cols>``) too long for the database is refused, not cut."""
+    if backend.dialect != "postgresql":
+        pytest.skip("SQLite has no practical length limit")
+    table = backend.db.t["t" * 40].create({"id": int, "v" * 20: str}, pk="id")
+    try:
+        outcome = backend.attempt(lambda: table.create_index(["v" * 20]))
+        assert outcome is None
+        with pytest.raises(ValidationError, match=r"default index name \(pass name="):
+            table.create_index(["v" * 20])
+        table.create_index(["v" * 20], name="ix_short")
+        assert [index["name"] for index in table.indexes] == ["ix_short"]
+    finally:
+        table.drop()
+
+
+def test_rejected_replace_keeps_the_catalogue(backend: Backend) -> None:
     name = backend.fresh_name("hostile_replace")
     backend.db.create(_class_with({"id": int, "a": str}), name=name, pk="id")
     with pytest.raises(ValidationError):
         backend.db.create(_class_with({"id": int, "\x00": str}), name=name, replace=True)
+    with pytest.raises(ValidationError):
+        backend.db.create(
+            _class_with({"id": int, "a": str}), name=name, replace=True, indexes=["nope"]
+        )
+    with pytest.raises(ValidationError):
+        backend.db.t[name].create({"id": int, "a\x00": str}, replace=True)
+    assert name in backend.db.t
+    assert backend.db.t[name].columns == ["id", "a"]
     backend.db.create(_class_with({"id": int, "b": str}), name=name, pk="id", replace=True)
     assert backend.reflect("columns", name) == ["id", "b"]
+    backend.db.t[name].drop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: facade/_schema.py table_name_for treats name='' as not given and creates "
-    "the table under the class name instead of refusing the empty name",
-)
-def test_bug_empty_table_name_is_refused(backend: Backend) -> None:
+@pytest.mark.parametrize("name", ["", " ", "\t"])
+def test_empty_table_names_are_refused(backend: Backend, name: str) -> None:
     cls = type("hostile_empty", (), {"__annotations__": {"id": int}})
     try:
-        assert backend.attempt(lambda: backend.db.create(cls, name="")) is None
+        assert backend.attempt(lambda: backend.db.create(cls, name=name)) is None
+        with pytest.raises(ValidationError, match="it is empty"):
+            backend.db.create(cls, name=name)
     finally:
         with backend.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS hostile_empty")
+    assert "hostile_empty" not in backend.reflect("tables")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: names starting with 'sqlite_' are reserved by SQLite; the facade "
-    "(facade/_sql.py check_identifier) lets them reach SQL, which fails with "
-    "QueryExecutionError instead of ValidationError",
-)
-def test_bug_sqlite_reserved_prefix_is_refused_before_sql(backend: Backend) -> None:
+@pytest.mark.parametrize("name", ["sqlite_v", "SQLITE_x", "sqlite_"])
+def test_sqlite_reserved_prefix_is_refused_before_sql(backend: Backend, name: str) -> None:
+    db = backend.db
+    handle = db.t[name]  # the sync twin looks the name up here
+    attempts = [
+        lambda: db.create_view(name, "SELECT 1 AS x"),
+        lambda: db.create(_class_with({"id": int}), name=name),
+        lambda: handle.create({"id": int}),
+        lambda: db.t[BASE].create_index(["v"], name=name),
+        lambda: db.t[BASE].create_fts_index(["v"], name=name),
+    ]
     if backend.dialect != "sqlite":
-        pytest.skip("PostgreSQL accepts the name")
-    assert backend.attempt(lambda: backend.db.create_view("sqlite_v", "SELECT 1 AS x")) is None
+        # PostgreSQL accepts the name; it is listed like any other table.
+        handle.create({"id": int})
+        try:
+            assert name in db.table_names()
+        finally:
+            handle.drop()
+        return
+    for attempt in attempts:
+        assert backend.attempt(attempt) is None
+    with pytest.raises(ValidationError, match="reserves names starting with 'sqlite_'"):
+        db.create_view(name, "SELECT 1 AS x")
+    # Columns may use the prefix.
+    table = db.t[backend.fresh_name("hostile_cols")].create({name: int}, pk=name)
+    assert table.columns == [name]
+    table.drop()
+
+
+def test_full_text_search_on_columns_with_bind_like_names(backend: Backend) -> None:
+    """The search statement quotes column names once: '%' and ':x' in them are kept."""
+    column = "body %s :x"
+    table = backend.db.t[backend.fresh_name("hostile_fts_cols")].create(
+        {"id": int, column: str}, pk="id"
+    )
+    try:
+        table.insert({"id": 1, column: "hello world"})
+        table.create_fts_index([column])
+        assert table.search("hello") == [{"id": 1, column: "hello world"}]
+        assert table.search("hello", columns=[column], where="id = ?", where_args=[1]) == [
+            {"id": 1, column: "hello world"}
+        ]
+    finally:
+        table.drop()

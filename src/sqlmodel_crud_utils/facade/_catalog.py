@@ -6,24 +6,35 @@ through ``run_sync``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["Catalog", "is_hidden", "reflect_all", "reflect_names"]
+from ._fts import FTS_TABLE
 
-_SHADOW = re.compile(r"_fts_(data|idx|content|docsize|config)$")
-_HIDDEN_NAMES = frozenset({"_meta", "_deebase_migrations"})
+__all__ = ["Catalog", "is_hidden", "listed_names", "reflect_all", "reflect_names"]
+
+#: Bookkeeping tables on every database: full-text metadata, the migration tables of this
+#: package (``migrate.schema.VERSION_TABLE``), fastmigrate and deebase.
+_HIDDEN_NAMES = frozenset({FTS_TABLE, "_scu_migrations", "_meta", "_deebase_migrations"})
+#: SQLite's own tables (``sqlite_sequence``, ``sqlite_stat1``, ...).
+_SQLITE_PREFIX = "sqlite_"
 
 
-def is_hidden(name: str) -> bool:
-    """Bookkeeping tables left out of listings (still reachable with ``db.t[name]``)."""
+def is_hidden(name: str, *, dialect: str, shadow: Iterable[str] = ()) -> bool:
+    """Tell whether ``name`` is left out of listings (it stays reachable with ``db.t[name]``).
+
+    Args:
+        name: A table or view name, possibly ``schema.name``.
+        dialect: The database's dialect name: SQLite's internal names are hidden on
+            SQLite only.
+        shadow: The full-text tables and their shadow tables known on this database.
+    """
     base = name.rsplit(".", 1)[-1]
-    return (
-        base.startswith(("sqlite_", "_scu_")) or base in _HIDDEN_NAMES or bool(_SHADOW.search(base))
-    )
+    if base in _HIDDEN_NAMES or name in shadow:
+        return True
+    return dialect == "sqlite" and base.lower().startswith(_SQLITE_PREFIX)
 
 
 Reflected = tuple[dict[str, sa.Table], dict[str, sa.Table]]
@@ -51,15 +62,32 @@ def reflect_all(conn: sa.Connection, *, schema: str | None = None) -> Reflected:
 _SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
 
 
-def _virtual_tables(conn: sa.Connection) -> set[str]:
-    """SQLite virtual tables (full-text indexes) and their shadow tables."""
+def _virtual_names(conn: sa.Connection) -> set[str]:
+    """SQLite virtual tables (full-text indexes); none on other databases."""
     if conn.dialect.name != "sqlite":
         return set()
     rows = conn.exec_driver_sql(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
     )
-    names = {row[0] for row in rows}
-    return names | {name + suffix for name in names for suffix in _SHADOW_SUFFIXES}
+    return {row[0] for row in rows}
+
+
+def _shadow_of(names: Iterable[str]) -> set[str]:
+    return {name + suffix for name in names for suffix in _SHADOW_SUFFIXES}
+
+
+def _virtual_tables(conn: sa.Connection) -> set[str]:
+    """SQLite virtual tables (full-text indexes) and their shadow tables."""
+    names = _virtual_names(conn)
+    return names | _shadow_of(names)
+
+
+def listed_names(conn: sa.Connection, *, views: bool) -> tuple[list[str], set[str]]:
+    """The table (or view) names in the database now, and SQLite's FTS5 shadow tables."""
+    inspector = sa.inspect(conn)
+    if views:
+        return list(inspector.get_view_names()), set()
+    return list(inspector.get_table_names()), _shadow_of(_virtual_names(conn))
 
 
 def reflect_names(
@@ -85,7 +113,8 @@ def reflect_names(
 class Catalog:
     """Known tables and views, their bound classes, and the shared metadata."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
         self.metadata = sa.MetaData()
         self.tables: dict[str, sa.Table] = {}
         self.views: dict[str, sa.Table] = {}
@@ -150,8 +179,18 @@ class Catalog:
         """The listed names (sorted), bookkeeping tables left out."""
         return self.filter_visible(self.views if views else self.tables)
 
-    def filter_visible(self, names: Iterable[str]) -> list[str]:
-        """``names`` without the hidden ones (full-text tables too), sorted."""
-        fts = {index["name"] for indexes in self.fts.values() for index in indexes}
-        fts |= {name + suffix for name in fts for suffix in _SHADOW_SUFFIXES}
-        return sorted(name for name in names if not is_hidden(name) and name not in fts)
+    def filter_visible(self, names: Iterable[str], shadow: Iterable[str] = ()) -> list[str]:
+        """``names`` without the hidden ones (full-text tables too), sorted.
+
+        Args:
+            names: Table or view names.
+            shadow: More full-text tables found in the database (SQLite virtual tables
+                and their shadow tables).
+        """
+        hidden = set(shadow)
+        if self.dialect == "sqlite":
+            fts = {index["name"] for indexes in self.fts.values() for index in indexes}
+            hidden |= fts | _shadow_of(fts)
+        return sorted(
+            name for name in names if not is_hidden(name, dialect=self.dialect, shadow=hidden)
+        )

@@ -17,8 +17,11 @@ import sqlalchemy as sa
 
 from sqlmodel_crud_utils.exceptions import ValidationError
 
+from ._ddl import FacadeDDL, drop
+
 __all__ = [
     "FTS_TABLE",
+    "check_fts_name",
     "fts_create_sql",
     "fts_drop_sql",
     "read_fts",
@@ -52,6 +55,42 @@ def check_language(language: str) -> str:
     return language
 
 
+#: Names an FTS5 table cannot have (or that its ``rowid`` would be confused with).
+_SQLITE_FTS_RESERVED = ("rank", "rowid", "oid", "_rowid_")
+
+
+def _sqlite_fold(name: str) -> str:
+    """Fold case as SQLite compares names: ASCII letters only."""
+    return name.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
+
+
+def check_fts_name(dialect: str, name: str, columns: Sequence[str]) -> str:
+    """Refuse a full-text index name that SQLite's FTS5 cannot use for these columns.
+
+    An FTS5 table has a hidden column named after it, so the name cannot be an indexed
+    column's (SQLite compares names ignoring ASCII case), nor ``rank`` or a ``rowid``
+    alias.  PostgreSQL has no such rule.
+
+    Raises:
+        ValidationError: If the name collides on SQLite.
+    """
+    if dialect != "sqlite":
+        return name
+    folded = _sqlite_fold(name)
+    clash = [column for column in columns if _sqlite_fold(column) == folded]
+    if clash or folded in _SQLITE_FTS_RESERVED:
+        what = f"the indexed column {clash[0]!r}" if clash else f"the reserved name {folded!r}"
+        raise ValidationError(
+            f"invalid full-text index name {name!r}: on SQLite it names a hidden column of the "
+            f"index, which clashes with {what}; use a name other than "
+            f"{', '.join(map(repr, _SQLITE_FTS_RESERVED))} and the indexed columns "
+            "(compared ignoring case)",
+            field="name",
+            value=name,
+        )
+    return name
+
+
 def _vector_sql(quote: Quote, columns: Sequence[str], language: str) -> str:
     parts = " || ' ' || ".join(f"coalesce({quote(c)}::text, '')" for c in columns)
     return f"to_tsvector('{check_language(language)}'::regconfig, {parts})"
@@ -82,13 +121,13 @@ def fts_create_sql(
     ]
 
 
-def fts_drop_sql(dialect: str, quote: Quote, name: str) -> list[str]:
+def fts_drop_sql(dialect: str, name: str) -> list[FacadeDDL]:
     """The statements that drop a full-text index."""
     if dialect == "postgresql":
-        return [f"DROP INDEX IF EXISTS {quote(name)}"]
+        return [drop("INDEX", name, if_exists=True)]
     return [
-        *(f"DROP TRIGGER IF EXISTS {quote(name + suffix)}" for suffix in ("_ai", "_ad", "_au")),
-        f"DROP TABLE IF EXISTS {quote(name)}",
+        *(drop("TRIGGER", name + suffix, if_exists=True) for suffix in ("_ai", "_ad", "_au")),
+        drop("TABLE", name, if_exists=True),
     ]
 
 
@@ -113,7 +152,9 @@ def _match_text(query: str, columns: Sequence[str] | None, quote_terms: bool) ->
     if quote_terms:
         text = " ".join('"' + term.replace('"', '""') + '"' for term in query.split())
     if columns:
-        text = "{" + " ".join(columns) + "} : (" + text + ")"
+        # FTS5 column filter: names as double-quoted strings, so any name is taken literally.
+        names = " ".join('"' + column.replace('"', '""') + '"' for column in columns)
+        text = "{" + names + "} : (" + text + ")"
     return text
 
 
@@ -144,15 +185,18 @@ def search_stmt(
         score = (-sa.func.ts_rank(vector, tsquery)).label("_scu_score")
         stmt = sa.select(*table.columns, score).where(vector.op("@@")(tsquery))
         return stmt, score
-    fts = quote(index["name"])
+    # An FTS5 table has a hidden column named after it: ``bm25(t)``, ``t MATCH ?``.
+    name = index["name"]
+    fts = sa.table(name, *(sa.column(column) for column in dict.fromkeys([name, "rowid"])))
+    hidden = fts.c[name]
     match = (
         sa.select(
-            sa.literal_column("rowid").label("_scu_rowid"),
-            sa.literal_column(f"bm25({fts})").label("_scu_score"),
+            fts.c.rowid.label("_scu_rowid"),
+            sa.func.bm25(hidden).label("_scu_score"),
         )
-        .select_from(sa.text(fts))
+        .select_from(fts)
         .where(
-            sa.literal_column(fts).op("MATCH")(
+            hidden.op("MATCH")(
                 sa.bindparam("_scu_q", _match_text(query, columns, quote_terms), unique=True)
             )
         )

@@ -106,17 +106,22 @@ def sa_type_for(tp: Any, *, name: str = "?") -> tuple[Any, bool, ForeignKeyRef |
     )
 
 
-def table_name_for(cls: type, name: str | None = None) -> str:
-    """``name``, else ``__tablename__`` of table classes, else the lower-cased class name."""
-    if name:
-        return check_identifier(name, "table name")
+def table_name_for(cls: type, name: str | None = None, *, dialect: sa.Dialect | None = None) -> str:
+    """``name``, else ``__tablename__`` of table classes, else the lower-cased class name.
+
+    Raises:
+        ValidationError: If ``name`` is given but invalid (an empty name included) or
+            the class name is not a valid table name.
+    """
+    if name is not None:
+        return check_identifier(name, "table name", dialect=dialect)
     table = getattr(cls, "__table__", None)
     if isinstance(table, sa.Table):
         return table.name
     declared = getattr(cls, "__tablename__", None)
     if isinstance(declared, str):
         return declared
-    return check_identifier(cls.__name__.lower(), "table name")
+    return check_identifier(cls.__name__.lower(), "table name", dialect=dialect)
 
 
 _MISSING = object()
@@ -172,11 +177,18 @@ def _is_classvar(hint: Any) -> bool:
     return hint is typing.ClassVar or typing.get_origin(hint) is typing.ClassVar
 
 
-def mapping_columns(columns: Mapping[str, Any]) -> list[ColumnSpec]:
-    """Read ``{column: type}`` (the fastlite ``create(**cols)`` form)."""
+def mapping_columns(
+    columns: Mapping[str, Any], *, dialect: sa.Dialect | None = None
+) -> list[ColumnSpec]:
+    """Read ``{column: type}`` (the fastlite ``create(**cols)`` form).
+
+    Raises:
+        ValidationError: For an invalid column name.
+        ValueError: For an unsupported type.
+    """
     specs = []
     for key, hint in columns.items():
-        check_identifier(key, "column name")
+        check_identifier(key, "column name", dialect=dialect, column=True)
         sa_type, _nullable, fk = sa_type_for(hint, name=key)
         specs.append(ColumnSpec(key, sa_type, nullable=True, fk=fk))
     return specs
@@ -208,13 +220,17 @@ def build_table(
     not_null: Iterable[str] = (),
     defaults: Mapping[str, Any] | None = None,
     pk_lookup: Mapping[str, list[str]] | None = None,
+    dialect: sa.Dialect | None = None,
 ) -> sa.Table:
     """Build a :class:`sqlalchemy.Table` (not yet created) from column specs.
 
     Raises:
+        ValidationError: For an invalid table or column name.
         SchemaError: If a primary key or foreign key column is not a column.
     """
-    check_identifier(name, "table name")
+    check_identifier(name, "table name", dialect=dialect)
+    for spec in specs:
+        check_identifier(spec.name, "column name", dialect=dialect, column=True)
     names = [spec.name for spec in specs]
     pks = split_names(pk) if pk is not None else ["id"]
     for key in pks:
@@ -239,7 +255,6 @@ def build_table(
     )
     columns: list[sa.Column[Any]] = []
     for spec in specs:
-        check_identifier(spec.name, "column name")
         args: list[Any] = []
         fk = extra_fks.get(spec.name) or spec.fk
         if fk is not None:

@@ -19,6 +19,7 @@ from sqlmodel_crud_utils.exceptions import SchemaError, ValidationError
 __all__ = [
     "bound_text",
     "check_identifier",
+    "identifier_limit",
     "display_url",
     "is_ddl",
     "split_script",
@@ -187,9 +188,11 @@ def bound_text(
             field="params",
             value=params,
         )
-    if params and _named_in(sql):
+    named = list(dict.fromkeys(_named_in(sql)))
+    if named:
         raise ValidationError(
-            "':name' placeholders need a dict of parameters (do not mix '?' and ':name' styles)",
+            f"placeholder(s) {', '.join(':' + name for name in named)} need a dict of "
+            f"parameters, not a {type(params).__name__} (do not mix '?' and ':name' styles)",
             field="params",
         )
     converted, count = _positional_to_named(sql, "_scu_p")
@@ -198,10 +201,10 @@ def bound_text(
             f"the SQL has {count} '?' placeholder(s) but {len(params)} parameter(s) were given",
             field="params",
         )
-    named = _converted(converted, {f"_scu_p{i}": value for i, value in enumerate(params)}, convert)
+    values = _converted(converted, {f"_scu_p{i}": value for i, value in enumerate(params)}, convert)
     clause = sa.text(_escape_colons(converted))
     positional: list[Any] = [
-        sa.bindparam(name, value, unique=True) for name, value in named.items()
+        sa.bindparam(name, value, unique=True) for name, value in values.items()
     ]
     return clause.bindparams(*positional) if positional else clause
 
@@ -278,31 +281,91 @@ def _has_code(text: str) -> bool:
     return any(is_code and piece.strip() for is_code, piece in _segments(text))
 
 
-_IDENTIFIER = re.compile(r"^[^\x00-\x1f\"]{1,63}$")
+#: What no quoting makes safe in a name: control characters and double quotes.
+_UNSAFE = re.compile(r"[\x00-\x1f\"]")
+#: The portable limit when no dialect is given: PostgreSQL's 63 bytes.
+DEFAULT_IDENTIFIER_BYTES = 63
+#: Name prefixes a database reserves for its own objects (not for columns).
+_RESERVED_PREFIXES = {"sqlite": "sqlite_"}
 
 
-def check_identifier(name: Any, what: str = "name") -> str:
+def identifier_limit(dialect: sa.Dialect | None) -> int:
+    """The longest name, in UTF-8 bytes, that ``dialect`` keeps intact."""
+    if dialect is None:
+        return DEFAULT_IDENTIFIER_BYTES
+    return int(dialect.max_identifier_length)
+
+
+def _shown(name: str) -> str:
+    return repr(name if len(name) <= 40 else name[:40] + "...")
+
+
+def _reserved_prefix(dialect: sa.Dialect | None, column: bool) -> str | None:
+    if dialect is None or column:
+        return None
+    return _RESERVED_PREFIXES.get(dialect.name)
+
+
+def _identifier_problem(name: str, dialect: sa.Dialect | None, column: bool) -> str | None:
+    if not name.strip():
+        return "it is empty"
+    if _UNSAFE.search(name):
+        return "it holds a control character or a double quote"
+    if name != name.strip():
+        return "it starts or ends with a space"
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "it is not valid Unicode (it holds a lone surrogate)"
+    limit = identifier_limit(dialect)
+    if size > limit:
+        where = f"{dialect.name} allows" if dialect is not None else "names are limited to"
+        return f"it is {size} bytes long in UTF-8 and {where} at most {limit}"
+    reserved = _reserved_prefix(dialect, column)
+    if reserved and name.lower().startswith(reserved):
+        return f"the database reserves names starting with '{reserved}'"
+    return None
+
+
+def check_identifier(
+    name: Any, what: str = "name", *, dialect: sa.Dialect | None = None, column: bool = False
+) -> str:
     """Validate a table, view, column or index name before it reaches SQL.
 
-    Names are quoted by the dialect; this rejects what no quoting makes safe.
+    Names are quoted by the dialect; this rejects what no quoting makes safe,
+    what the database would silently shorten, and the names it reserves.
 
     Args:
         name: The name to check.
         what: What the name is, for the error message.
+        dialect: The database's dialect: its identifier length limit (in UTF-8
+            bytes; 63 when ``None``) and reserved prefixes (SQLite's
+            ``sqlite_``) apply.
+        column: The name is a column's: reserved object prefixes do not apply.
 
     Returns:
         The name.
 
     Raises:
-        ValidationError: If the name is empty, too long, or holds control
-            characters or double quotes.
+        ValidationError: If the name is not a string, is empty, too long in
+            UTF-8 bytes, holds control characters or double quotes, has
+            surrounding spaces, or starts with a reserved prefix.
     """
-    if not isinstance(name, str) or not _IDENTIFIER.match(name) or name != name.strip():
+    if not isinstance(name, str):
         raise ValidationError(
-            f"invalid {what}: use 1-63 characters without control characters, double quotes "
-            "or surrounding spaces",
-            field=what,
-            value=name,
+            f"invalid {what} {name!r}: a name must be a string", field=what, value=name
+        )
+    problem = _identifier_problem(name, dialect, column)
+    if problem is not None:
+        rules = (
+            f"use 1-{identifier_limit(dialect)} bytes (UTF-8) without control characters, "
+            "double quotes or surrounding spaces"
+        )
+        reserved = _reserved_prefix(dialect, column)
+        if reserved:
+            rules += f", not starting with '{reserved}'"
+        raise ValidationError(
+            f"invalid {what} {_shown(name)}: {problem}; {rules}", field=what, value=name
         )
     return name
 

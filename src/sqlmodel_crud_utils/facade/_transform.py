@@ -87,11 +87,13 @@ def plan_transform(
     drop_foreign_keys: Iterable[str] | None,
     add_foreign_keys: Iterable[tuple[Any, ...]] | None,
     pk_lookup: Mapping[str, list[str]],
+    dialect: sa.Dialect | None = None,
 ) -> TransformPlan:
     """Work out the new definition of ``old``.
 
     Raises:
         SchemaError: If a column named in an argument does not exist.
+        ValidationError: If a new column name is invalid for ``dialect``.
     """
     names = [column.name for column in old.columns]
     types, rename = dict(types or {}), dict(rename or {})
@@ -102,7 +104,7 @@ def plan_transform(
         if name not in names:
             raise unknown_column(old.name, name, names)
     for new_name in [*rename.values(), *add]:
-        check_identifier(new_name, "column name")
+        check_identifier(new_name, "column name", dialect=dialect, column=True)
     final = [rename.get(n, n) for n in names if n not in drop_list] + list(add)
     for name in [*not_null, *defaults]:
         if name not in final:

@@ -23,10 +23,12 @@ from sqlmodel_crud_utils.exceptions import (
     InvalidOperationError,
     MultipleRecordsError,
     SchemaError,
+    ValidationError,
 )
 
-from .._catalog import Catalog, reflect_all, reflect_names
-from .._fts import fts_drop_sql, fts_table, read_fts
+from .._catalog import Catalog, listed_names, reflect_all, reflect_names
+from .._ddl import FacadeDDL, drop
+from .._fts import check_fts_name, check_language, fts_drop_sql, fts_table, read_fts
 from .._schema import index_specs
 from .._sql import bound_text, check_identifier, display_url, is_ddl, split_script
 from ..common import FTSIndex, Index
@@ -61,20 +63,6 @@ def _set_foreign_keys(conn: sa.Connection, *, on: bool) -> None:
         cursor.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
     finally:
         cursor.close()
-
-
-def _check_references(table: sa.Table) -> None:
-    """Raise :class:`SchemaError` for a foreign key to a table or column that is not known."""
-    for fk in table.foreign_keys:
-        try:
-            fk.column  # noqa: B018 - resolves the reference
-        except sa_exc.NoReferenceError as exc:
-            raise SchemaError(
-                f"Foreign key {table.name}.{fk.parent.name} references {fk.target_fullname}, "
-                "which does not exist",
-                table_name=table.name,
-                column_name=fk.parent.name,
-            ) from exc
 
 
 def _checked_url(url: str | sa.URL) -> sa.URL:
@@ -152,7 +140,7 @@ class AsyncDatabaseCore:
         self._tx: contextvars.ContextVar[_Tx | None] = contextvars.ContextVar(
             f"scu_facade_tx_{id(self)}", default=None
         )
-        self._catalog = Catalog()
+        self._catalog = Catalog(self._dialect)
         self._opened = False
         self._stale = False
         self._handles: dict[tuple[str, bool], AsyncTable] = {}
@@ -379,7 +367,7 @@ class AsyncDatabaseCore:
             schema: Also expose the tables of this schema as ``db.t["schema.table"]``.
         """
         if schema is not None:
-            check_identifier(schema, "schema")
+            self._check_name(schema, "schema")
         async with self._connection() as conn:
             tables, views = await run_sync(conn, functools.partial(reflect_all, schema=schema))
             fts = await run_sync(conn, read_fts) if schema is None else {}
@@ -392,7 +380,13 @@ class AsyncDatabaseCore:
             self._catalog.add(tables, views, prefix=f"{schema}.")
 
     async def _reflect_missing(self, name: str, *, view: bool) -> sa.Table | None:
-        """Reflect one name that the catalogue lacks; ``None`` if it does not exist."""
+        """Reflect one name that the catalogue lacks; ``None`` if it does not exist.
+
+        A name no table can have (a NUL, too long for the database...) is not looked up:
+        no SQL runs, and creating it raises the ``ValidationError``.
+        """
+        if not self._storable(name):
+            return None
         await self._ready()
         found = self._catalog.get(name, view=view)
         if found is not None:
@@ -431,15 +425,15 @@ class AsyncDatabaseCore:
         """The tables in the database now (hidden bookkeeping tables left out)."""
         await self._ready()
         async with self._connection() as conn:
-            names = await run_sync(conn, lambda c: sa.inspect(c).get_table_names())
-        return self._catalog.filter_visible(names)
+            names, shadow = await run_sync(conn, functools.partial(listed_names, views=False))
+        return self._catalog.filter_visible(names, shadow)
 
     async def view_names(self) -> list[str]:
         """The views in the database now."""
         await self._ready()
         async with self._connection() as conn:
-            names = await run_sync(conn, lambda c: sa.inspect(c).get_view_names())
-        return self._catalog.filter_visible(names)
+            names, shadow = await run_sync(conn, functools.partial(listed_names, views=True))
+        return self._catalog.filter_visible(names, shadow)
 
     # -------------------------------------------------------------------- SQL
 
@@ -523,32 +517,86 @@ class AsyncDatabaseCore:
     def _quote(self, name: str) -> str:
         return self._engine.dialect.identifier_preparer.quote(name)
 
-    def _drop_sql(self, kind: str, name: str, *, if_exists: bool = False) -> str:
-        cascade = " CASCADE" if self._dialect == "postgresql" else ""
-        guard = " IF EXISTS" if if_exists else ""
-        return f"DROP {kind}{guard} {self._quote(name)}{cascade}"
+    def _drop(self, kind: str, name: str, *, if_exists: bool = False) -> FacadeDDL:
+        """``DROP`` a table or view (``CASCADE`` on PostgreSQL) as a DDL construct."""
+        return drop(kind, name, if_exists=if_exists, cascade=self._dialect == "postgresql")
+
+    def _check_name(self, name: Any, what: str, *, column: bool = False) -> str:
+        """Validate a name for this database (length limit, reserved prefixes)."""
+        return check_identifier(name, what, dialect=self._engine.dialect, column=column)
+
+    def _storable(self, name: str) -> bool:
+        """Tell whether this database can hold an object called ``name`` at all."""
+        try:
+            self._check_name(name, "name", column=True)
+        except ValidationError:
+            return False
+        return True
+
+    def _prepare_table(
+        self,
+        sa_table: sa.Table,
+        indexes: Iterable[str | tuple[str, ...] | Index | FTSIndex],
+    ) -> tuple[list[Index], list[FTSIndex]]:
+        """Validate a table to create and its indexes before any SQL runs.
+
+        Raises:
+            ValidationError: For an invalid table, column or index name, or an index on
+                an unknown column.
+        """
+        self._check_name(sa_table.name, "table name")
+        columns = [c.name for c in sa_table.columns]
+        for column in columns:
+            self._check_name(column, "column name", column=True)
+        plain, fts = index_specs(sa_table.name, columns, indexes)
+        for spec in plain:
+            self._check_name(spec.name, "index name")
+        for entry in fts:
+            fts_name = entry.name or f"{sa_table.name}_fts"
+            self._check_name(fts_name, "full-text index name")
+            check_fts_name(self._dialect, fts_name, entry.columns)
+            check_language(entry.language)
+        return plain, fts
+
+    def _check_references(self, sa_table: sa.Table) -> None:
+        """Raise :class:`SchemaError` for a foreign key to a table or column that is not known."""
+        for fk in sa_table.foreign_keys:
+            target_name, _, column = fk.target_fullname.rpartition(".")
+            target = (
+                sa_table
+                if target_name == sa_table.name
+                else self._catalog.metadata.tables.get(target_name)
+            )
+            if target is None or column not in target.columns:
+                raise SchemaError(
+                    f"Foreign key {sa_table.name}.{fk.parent.name} references "
+                    f"{fk.target_fullname}, which does not exist",
+                    table_name=sa_table.name,
+                    column_name=fk.parent.name,
+                )
 
     async def _create_table(
         self,
-        sa_table: sa.Table,
+        draft: sa.Table,
         cls: type | None,
         indexes: Iterable[str | tuple[str, ...] | Index | FTSIndex],
         *,
         drop_first: bool,
     ) -> AsyncTable:
-        columns = [c.name for c in sa_table.columns]
-        try:
-            plain, fts = index_specs(sa_table.name, columns, indexes)
-            _check_references(sa_table)
-        except BaseException:
-            self._catalog.metadata.remove(sa_table)
-            raise
+        """Create ``draft`` (a table outside the catalogue) and put it in the catalogue.
+
+        Every check runs before the catalogue changes or any SQL runs.
+        """
+        plain, fts = self._prepare_table(draft, indexes)
+        self._check_references(draft)
+        self._catalog.detach(draft.name)
+        sa_table = draft.to_metadata(self._catalog.metadata)
         for spec in plain:
             sa.Index(spec.name, *(sa_table.c[col] for col in spec.columns), unique=spec.unique)
         async with self.transaction() as conn:
             if drop_first:
                 await self._drop_fts_objects(conn, sa_table.name)
-                await conn.execute(sa.text(self._drop_sql("TABLE", sa_table.name)))
+                await conn.execute(self._drop("TABLE", sa_table.name))
             await conn.execute(CreateTable(sa_table))
             for index in sa_table.indexes:
                 await conn.execute(CreateIndex(index))
@@ -565,6 +613,6 @@ class AsyncDatabaseCore:
     async def _drop_fts_objects(self, conn: AsyncConnection, table_name: str) -> None:
         """Drop the full-text indexes of a table and their bookkeeping rows."""
         for index in self._catalog.fts.pop(table_name, []):
-            for statement in fts_drop_sql(self._dialect, self._quote, index["name"]):
-                await conn.exec_driver_sql(statement)
+            for statement in fts_drop_sql(self._dialect, index["name"]):
+                await conn.execute(statement)
             await conn.execute(sa.delete(fts_table).where(fts_table.c.name == index["name"]))

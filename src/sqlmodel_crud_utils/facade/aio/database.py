@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from sqlmodel_crud_utils.exceptions import SchemaError, ValidationError
 
 from .._catalog import reflect_names
+from .._ddl import create_view
 from .._import import ImportSource, open_source
 from .._records import make_dataclass_for
-from .._schema import ColumnSpec, build_table, class_columns, sa_type_for, table_name_for
-from .._sql import check_identifier, split_names
+from .._schema import build_table, class_columns, sa_type_for, table_name_for
+from .._sql import split_names
 from ..codegen import create_mod
 from ..common import FTSIndex, Index
 from ..diagram import diagram as draw_diagram
@@ -75,19 +76,30 @@ class AsyncDatabase(AsyncDatabaseCore):
                 class has no annotations or the primary key is not a field.
             ValueError: For an unsupported annotation.
         """
-        table_name = table_name_for(cls, name)
-        await self._ready()
+        dialect = self._engine.dialect
+        table_name = table_name_for(cls, name, dialect=dialect)
         source = getattr(cls, "__table__", None)
-        specs: list[ColumnSpec] = []
-        if not isinstance(source, sa.Table):
-            specs = class_columns(cls)
-        elif pk is not None:
-            declared = [c.name for c in source.primary_key]
-            if split_names(pk) != declared:
-                raise SchemaError(
-                    f"pk {pk!r} contradicts the primary key {declared} declared by {cls.__name__}",
-                    table_name=table_name,
-                )
+        if isinstance(source, sa.Table):
+            if pk is not None:
+                declared = [c.name for c in source.primary_key]
+                if split_names(pk) != declared:
+                    raise SchemaError(
+                        f"pk {pk!r} contradicts the primary key {declared} declared by "
+                        f"{cls.__name__}",
+                        table_name=table_name,
+                    )
+            draft = source.to_metadata(sa.MetaData(), name=table_name)
+        else:
+            draft = build_table(
+                sa.MetaData(),
+                table_name,
+                class_columns(cls),
+                pk,
+                pk_lookup=self._catalog.primary_keys(),
+                dialect=dialect,
+            )
+        self._prepare_table(draft, indexes or [])
+        await self._ready()
         existing = self._catalog.get(table_name, view=False)
         if existing is not None and not replace:
             if if_not_exists:
@@ -97,20 +109,7 @@ class AsyncDatabase(AsyncDatabaseCore):
                 f"Table '{table_name}' already exists. Use if_not_exists=True or replace=True.",
                 table_name=table_name,
             )
-        self._catalog.detach(table_name)
-        if isinstance(source, sa.Table):
-            sa_table = source.to_metadata(self._catalog.metadata, name=table_name)
-        else:
-            sa_table = build_table(
-                self._catalog.metadata,
-                table_name,
-                specs,
-                pk,
-                pk_lookup=self._catalog.primary_keys(),
-            )
-        return await self._create_table(
-            sa_table, cls, indexes or [], drop_first=existing is not None
-        )
+        return await self._create_table(draft, cls, indexes or [], drop_first=existing is not None)
 
     async def create_view(
         self, name: str, sql: str, replace: bool = False, *, ignore: bool = False
@@ -129,7 +128,7 @@ class AsyncDatabase(AsyncDatabaseCore):
         Raises:
             SchemaError: If the view exists and neither flag is set.
         """
-        check_identifier(name, "view name")
+        self._check_name(name, "view name")
         await self._ready()
         exists = self._catalog.get(name, view=True) is not None
         if exists and ignore and not replace:
@@ -140,8 +139,8 @@ class AsyncDatabase(AsyncDatabaseCore):
             )
         async with self._connection(write=True) as conn:
             if exists:
-                await conn.execute(sa.text(self._drop_sql("VIEW", name)))
-            await conn.exec_driver_sql(f"CREATE VIEW {self._quote(name)} AS {sql}")
+                await conn.execute(self._drop("VIEW", name))
+            await conn.execute(create_view(name, sql))
             tables, views = await run_sync(
                 conn,
                 functools.partial(reflect_names, names=[name], metadata=self._catalog.metadata),
@@ -210,9 +209,11 @@ class AsyncDatabase(AsyncDatabaseCore):
             SchemaError: If the table lacks a column of the file and ``alter`` is false.
             ValidationError: For an unknown format or malformed input.
         """
-        check_identifier(table_name, "table name")
+        self._check_name(table_name, "table name")
         with open_source(file, format, encoding) as source:
             types, total = source.scan()
+            for column in types:
+                self._check_name(column, "column name", column=True)
             await self._load_file(table_name, source, types, total, pk, alter, batch_size, progress)
         return self._handle(table_name, view=False)
 

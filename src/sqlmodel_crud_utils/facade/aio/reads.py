@@ -423,8 +423,9 @@ class AsyncTableReads(TableTwin):
     async def count_where(self, where: str | None = None, where_args: Params = None) -> int:
         """Count the rows matching ``where`` in the ``xtra`` scope."""
         table = await self._table()
+        statement = count_stmt(table, self._filters(), where, where_args)
         async with self._db._connection() as conn:
-            result = await conn.execute(count_stmt(table, self._filters(), where, where_args))
+            result = await conn.execute(statement)
             return int(result.scalar_one())
 
     # ---------------------------------------------------------- navigation

@@ -18,6 +18,7 @@ from sqlmodel_crud_utils.exceptions import (
     ValidationError,
 )
 
+from .._ddl import drop
 from .._plan import TablePlan, plan_for
 from .._records import record_to_dict
 from .._schema import build_table, default_index_name, mapping_columns
@@ -373,13 +374,30 @@ class AsyncTable(AsyncTableTransform):
             The table.
 
         Raises:
+            ValidationError: If the table or a column name is invalid (before any SQL).
             SchemaError: If the table exists and no flag is set.
         """
         spec = {**(columns or {}), **kwargs}
         if not spec:
             raise ValidationError("create() needs at least one column", field="columns")
         db = self._db
-        existing = await self._db._reflect_missing(self._name, view=False)
+        dialect = db._engine.dialect
+        db._check_name(self._name, "table name")
+        if pk is None:
+            pk = "id" if "id" in spec else []
+        draft = build_table(
+            sa.MetaData(),
+            self._name,
+            mapping_columns(spec, dialect=dialect),
+            pk,
+            foreign_keys=foreign_keys or (),
+            not_null=not_null or (),
+            defaults=defaults,
+            pk_lookup=db._catalog.primary_keys(),
+            dialect=dialect,
+        )
+        db._prepare_table(draft, [])
+        existing = await db._reflect_missing(self._name, view=False)
         if existing is not None and not replace:
             if if_not_exists or ignore:
                 return self
@@ -387,20 +405,7 @@ class AsyncTable(AsyncTableTransform):
                 f"Table '{self._name}' already exists. Use if_not_exists=True or replace=True.",
                 table_name=self._name,
             )
-        if pk is None:
-            pk = "id" if "id" in spec else []
-        db._catalog.detach(self._name)
-        sa_table = build_table(
-            db._catalog.metadata,
-            self._name,
-            mapping_columns(spec),
-            pk,
-            foreign_keys=foreign_keys or (),
-            not_null=not_null or (),
-            defaults=defaults,
-            pk_lookup=db._catalog.primary_keys(),
-        )
-        await db._create_table(sa_table, None, [], drop_first=existing is not None)
+        await db._create_table(draft, None, [], drop_first=existing is not None)
         return self
 
     async def drop(self, ignore: bool = False) -> None:
@@ -418,7 +423,7 @@ class AsyncTable(AsyncTableTransform):
         async with db.transaction() as conn:
             if not self._is_view:
                 await db._drop_fts_objects(conn, self._name)
-            await conn.execute(sa.text(db._drop_sql(kind, self._name, if_exists=ignore)))
+            await conn.execute(db._drop(kind, self._name, if_exists=ignore))
         db._note_ddl()
         db._evict(self._name)
 
@@ -432,8 +437,10 @@ class AsyncTable(AsyncTableTransform):
         """Create an index (default name ``ix_<table>_<cols>``).
 
         Raises:
-            ValidationError: If a column is unknown.
+            ValidationError: If a column is unknown or the index name is invalid.
         """
+        if name is not None:
+            self._db._check_name(name, "index name")
         table = await self._table()
         names = split_names(columns)
         for column in names:
@@ -444,6 +451,9 @@ class AsyncTable(AsyncTableTransform):
                     value=column,
                 )
         index_name = name or default_index_name(self._name, names)
+        self._db._check_name(
+            index_name, "index name" if name else "default index name (pass name= to choose one)"
+        )
         if if_not_exists and any(index.name == index_name for index in table.indexes):
             return
         index = sa.Index(index_name, *(table.c[column] for column in names), unique=unique)
@@ -456,13 +466,16 @@ class AsyncTable(AsyncTableTransform):
         self._db._note_ddl()
 
     async def drop_index(self, name: str, if_exists: bool = False) -> None:
-        """Drop an index of this table."""
-        table = await self._table()
+        """Drop an index of this table.
+
+        Raises:
+            ValidationError: If the index name is invalid.
+        """
         db = self._db
+        db._check_name(name, "index name")
+        table = await self._table()
         async with db._connection(write=True) as conn:
-            await conn.execute(
-                sa.text(db._drop_sql("INDEX", name, if_exists=if_exists).replace(" CASCADE", ""))
-            )
+            await conn.execute(drop("INDEX", name, if_exists=if_exists))
         db._note_ddl()
         for index in list(table.indexes):
             if index.name == name:

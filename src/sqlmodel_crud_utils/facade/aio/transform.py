@@ -10,6 +10,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sqlmodel_crud_utils.exceptions import ForeignKeyError
 
+from .. import _ddl
 from .._transform import (
     TransformPlan,
     build_new_table,
@@ -87,6 +88,7 @@ class AsyncTableTransform(AsyncTableSearch):
             drop_foreign_keys=drop_foreign_keys,
             add_foreign_keys=add_foreign_keys,
             pk_lookup=db._catalog.primary_keys(),
+            dialect=db._engine.dialect,
         )
         if db._dialect == "postgresql":
             async with db.transaction() as conn:
@@ -95,11 +97,11 @@ class AsyncTableTransform(AsyncTableSearch):
                     # A view pins the type of the columns it reads: recreate the views.
                     views = list((await conn.exec_driver_sql(_PG_VIEWS)).all())
                     for name, _definition in views:
-                        await conn.exec_driver_sql(f"DROP VIEW IF EXISTS {db._quote(name)} CASCADE")
+                        await conn.execute(_ddl.drop("VIEW", name, if_exists=True, cascade=True))
                 for statement in postgres_statements(plan, db._quote, db._engine.dialect):
                     await conn.exec_driver_sql(statement)
                 for name, definition in views:
-                    await conn.exec_driver_sql(f"CREATE VIEW {db._quote(name)} AS {definition}")
+                    await conn.execute(_ddl.create_view(name, definition))
                 await self._reload()
             return self
         if plan.only_native_sqlite:

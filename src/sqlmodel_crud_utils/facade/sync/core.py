@@ -24,10 +24,12 @@ from sqlmodel_crud_utils.exceptions import (
     InvalidOperationError,
     MultipleRecordsError,
     SchemaError,
+    ValidationError,
 )
 
-from .._catalog import Catalog, reflect_all, reflect_names
-from .._fts import fts_drop_sql, fts_table, read_fts
+from .._catalog import Catalog, listed_names, reflect_all, reflect_names
+from .._ddl import FacadeDDL, drop
+from .._fts import check_fts_name, check_language, fts_drop_sql, fts_table, read_fts
 from .._schema import index_specs
 from .._sql import bound_text, check_identifier, display_url, is_ddl, split_script
 from ..common import FTSIndex, Index
@@ -62,20 +64,6 @@ def _set_foreign_keys(conn: sa.Connection, *, on: bool) -> None:
         cursor.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
     finally:
         cursor.close()
-
-
-def _check_references(table: sa.Table) -> None:
-    """Raise :class:`SchemaError` for a foreign key to a table or column that is not known."""
-    for fk in table.foreign_keys:
-        try:
-            fk.column  # noqa: B018 - resolves the reference
-        except sa_exc.NoReferenceError as exc:
-            raise SchemaError(
-                f"Foreign key {table.name}.{fk.parent.name} references {fk.target_fullname}, "
-                "which does not exist",
-                table_name=table.name,
-                column_name=fk.parent.name,
-            ) from exc
 
 
 def _checked_url(url: str | sa.URL) -> sa.URL:
@@ -153,7 +141,7 @@ class DatabaseCore:
         self._tx: contextvars.ContextVar[_Tx | None] = contextvars.ContextVar(
             f"scu_facade_tx_{id(self)}", default=None
         )
-        self._catalog = Catalog()
+        self._catalog = Catalog(self._dialect)
         self._opened = False
         self._stale = False
         self._handles: dict[tuple[str, bool], Table] = {}
@@ -380,7 +368,7 @@ class DatabaseCore:
             schema: Also expose the tables of this schema as ``db.t["schema.table"]``.
         """
         if schema is not None:
-            check_identifier(schema, "schema")
+            self._check_name(schema, "schema")
         with self._connection() as conn:
             tables, views = run_sync(conn, functools.partial(reflect_all, schema=schema))
             fts = run_sync(conn, read_fts) if schema is None else {}
@@ -393,7 +381,13 @@ class DatabaseCore:
             self._catalog.add(tables, views, prefix=f"{schema}.")
 
     def _reflect_missing(self, name: str, *, view: bool) -> sa.Table | None:
-        """Reflect one name that the catalogue lacks; ``None`` if it does not exist."""
+        """Reflect one name that the catalogue lacks; ``None`` if it does not exist.
+
+        A name no table can have (a NUL, too long for the database...) is not looked up:
+        no SQL runs, and creating it raises the ``ValidationError``.
+        """
+        if not self._storable(name):
+            return None
         self._ready()
         found = self._catalog.get(name, view=view)
         if found is not None:
@@ -432,15 +426,15 @@ class DatabaseCore:
         """The tables in the database now (hidden bookkeeping tables left out)."""
         self._ready()
         with self._connection() as conn:
-            names = run_sync(conn, lambda c: sa.inspect(c).get_table_names())
-        return self._catalog.filter_visible(names)
+            names, shadow = run_sync(conn, functools.partial(listed_names, views=False))
+        return self._catalog.filter_visible(names, shadow)
 
     def view_names(self) -> list[str]:
         """The views in the database now."""
         self._ready()
         with self._connection() as conn:
-            names = run_sync(conn, lambda c: sa.inspect(c).get_view_names())
-        return self._catalog.filter_visible(names)
+            names, shadow = run_sync(conn, functools.partial(listed_names, views=True))
+        return self._catalog.filter_visible(names, shadow)
 
     # -------------------------------------------------------------------- SQL
 
@@ -522,32 +516,86 @@ class DatabaseCore:
     def _quote(self, name: str) -> str:
         return self._engine.dialect.identifier_preparer.quote(name)
 
-    def _drop_sql(self, kind: str, name: str, *, if_exists: bool = False) -> str:
-        cascade = " CASCADE" if self._dialect == "postgresql" else ""
-        guard = " IF EXISTS" if if_exists else ""
-        return f"DROP {kind}{guard} {self._quote(name)}{cascade}"
+    def _drop(self, kind: str, name: str, *, if_exists: bool = False) -> FacadeDDL:
+        """``DROP`` a table or view (``CASCADE`` on PostgreSQL) as a DDL construct."""
+        return drop(kind, name, if_exists=if_exists, cascade=self._dialect == "postgresql")
+
+    def _check_name(self, name: Any, what: str, *, column: bool = False) -> str:
+        """Validate a name for this database (length limit, reserved prefixes)."""
+        return check_identifier(name, what, dialect=self._engine.dialect, column=column)
+
+    def _storable(self, name: str) -> bool:
+        """Tell whether this database can hold an object called ``name`` at all."""
+        try:
+            self._check_name(name, "name", column=True)
+        except ValidationError:
+            return False
+        return True
+
+    def _prepare_table(
+        self,
+        sa_table: sa.Table,
+        indexes: Iterable[str | tuple[str, ...] | Index | FTSIndex],
+    ) -> tuple[list[Index], list[FTSIndex]]:
+        """Validate a table to create and its indexes before any SQL runs.
+
+        Raises:
+            ValidationError: For an invalid table, column or index name, or an index on
+                an unknown column.
+        """
+        self._check_name(sa_table.name, "table name")
+        columns = [c.name for c in sa_table.columns]
+        for column in columns:
+            self._check_name(column, "column name", column=True)
+        plain, fts = index_specs(sa_table.name, columns, indexes)
+        for spec in plain:
+            self._check_name(spec.name, "index name")
+        for entry in fts:
+            fts_name = entry.name or f"{sa_table.name}_fts"
+            self._check_name(fts_name, "full-text index name")
+            check_fts_name(self._dialect, fts_name, entry.columns)
+            check_language(entry.language)
+        return plain, fts
+
+    def _check_references(self, sa_table: sa.Table) -> None:
+        """Raise :class:`SchemaError` for a foreign key to a table or column that is not known."""
+        for fk in sa_table.foreign_keys:
+            target_name, _, column = fk.target_fullname.rpartition(".")
+            target = (
+                sa_table
+                if target_name == sa_table.name
+                else self._catalog.metadata.tables.get(target_name)
+            )
+            if target is None or column not in target.columns:
+                raise SchemaError(
+                    f"Foreign key {sa_table.name}.{fk.parent.name} references "
+                    f"{fk.target_fullname}, which does not exist",
+                    table_name=sa_table.name,
+                    column_name=fk.parent.name,
+                )
 
     def _create_table(
         self,
-        sa_table: sa.Table,
+        draft: sa.Table,
         cls: type | None,
         indexes: Iterable[str | tuple[str, ...] | Index | FTSIndex],
         *,
         drop_first: bool,
     ) -> Table:
-        columns = [c.name for c in sa_table.columns]
-        try:
-            plain, fts = index_specs(sa_table.name, columns, indexes)
-            _check_references(sa_table)
-        except BaseException:
-            self._catalog.metadata.remove(sa_table)
-            raise
+        """Create ``draft`` (a table outside the catalogue) and put it in the catalogue.
+
+        Every check runs before the catalogue changes or any SQL runs.
+        """
+        plain, fts = self._prepare_table(draft, indexes)
+        self._check_references(draft)
+        self._catalog.detach(draft.name)
+        sa_table = draft.to_metadata(self._catalog.metadata)
         for spec in plain:
             sa.Index(spec.name, *(sa_table.c[col] for col in spec.columns), unique=spec.unique)
         with self.transaction() as conn:
             if drop_first:
                 self._drop_fts_objects(conn, sa_table.name)
-                conn.execute(sa.text(self._drop_sql("TABLE", sa_table.name)))
+                conn.execute(self._drop("TABLE", sa_table.name))
             conn.execute(CreateTable(sa_table))
             for index in sa_table.indexes:
                 conn.execute(CreateIndex(index))
@@ -564,6 +612,6 @@ class DatabaseCore:
     def _drop_fts_objects(self, conn: Connection, table_name: str) -> None:
         """Drop the full-text indexes of a table and their bookkeeping rows."""
         for index in self._catalog.fts.pop(table_name, []):
-            for statement in fts_drop_sql(self._dialect, self._quote, index["name"]):
-                conn.exec_driver_sql(statement)
+            for statement in fts_drop_sql(self._dialect, index["name"]):
+                conn.execute(statement)
             conn.execute(sa.delete(fts_table).where(fts_table.c.name == index["name"]))

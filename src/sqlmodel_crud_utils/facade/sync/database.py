@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlmodel_crud_utils.exceptions import SchemaError, ValidationError
 
 from .._catalog import reflect_names
+from .._ddl import create_view
 from .._import import ImportSource, open_source
 from .._records import make_dataclass_for
-from .._schema import ColumnSpec, build_table, class_columns, sa_type_for, table_name_for
-from .._sql import check_identifier, split_names
+from .._schema import build_table, class_columns, sa_type_for, table_name_for
+from .._sql import split_names
 from ..codegen import create_mod
 from ..common import FTSIndex, Index
 from ..diagram import diagram as draw_diagram
@@ -76,19 +77,30 @@ class Database(DatabaseCore):
                 class has no annotations or the primary key is not a field.
             ValueError: For an unsupported annotation.
         """
-        table_name = table_name_for(cls, name)
-        self._ready()
+        dialect = self._engine.dialect
+        table_name = table_name_for(cls, name, dialect=dialect)
         source = getattr(cls, "__table__", None)
-        specs: list[ColumnSpec] = []
-        if not isinstance(source, sa.Table):
-            specs = class_columns(cls)
-        elif pk is not None:
-            declared = [c.name for c in source.primary_key]
-            if split_names(pk) != declared:
-                raise SchemaError(
-                    f"pk {pk!r} contradicts the primary key {declared} declared by {cls.__name__}",
-                    table_name=table_name,
-                )
+        if isinstance(source, sa.Table):
+            if pk is not None:
+                declared = [c.name for c in source.primary_key]
+                if split_names(pk) != declared:
+                    raise SchemaError(
+                        f"pk {pk!r} contradicts the primary key {declared} declared by "
+                        f"{cls.__name__}",
+                        table_name=table_name,
+                    )
+            draft = source.to_metadata(sa.MetaData(), name=table_name)
+        else:
+            draft = build_table(
+                sa.MetaData(),
+                table_name,
+                class_columns(cls),
+                pk,
+                pk_lookup=self._catalog.primary_keys(),
+                dialect=dialect,
+            )
+        self._prepare_table(draft, indexes or [])
+        self._ready()
         existing = self._catalog.get(table_name, view=False)
         if existing is not None and not replace:
             if if_not_exists:
@@ -98,18 +110,7 @@ class Database(DatabaseCore):
                 f"Table '{table_name}' already exists. Use if_not_exists=True or replace=True.",
                 table_name=table_name,
             )
-        self._catalog.detach(table_name)
-        if isinstance(source, sa.Table):
-            sa_table = source.to_metadata(self._catalog.metadata, name=table_name)
-        else:
-            sa_table = build_table(
-                self._catalog.metadata,
-                table_name,
-                specs,
-                pk,
-                pk_lookup=self._catalog.primary_keys(),
-            )
-        return self._create_table(sa_table, cls, indexes or [], drop_first=existing is not None)
+        return self._create_table(draft, cls, indexes or [], drop_first=existing is not None)
 
     def create_view(
         self, name: str, sql: str, replace: bool = False, *, ignore: bool = False
@@ -128,7 +129,7 @@ class Database(DatabaseCore):
         Raises:
             SchemaError: If the view exists and neither flag is set.
         """
-        check_identifier(name, "view name")
+        self._check_name(name, "view name")
         self._ready()
         exists = self._catalog.get(name, view=True) is not None
         if exists and ignore and not replace:
@@ -139,8 +140,8 @@ class Database(DatabaseCore):
             )
         with self._connection(write=True) as conn:
             if exists:
-                conn.execute(sa.text(self._drop_sql("VIEW", name)))
-            conn.exec_driver_sql(f"CREATE VIEW {self._quote(name)} AS {sql}")
+                conn.execute(self._drop("VIEW", name))
+            conn.execute(create_view(name, sql))
             tables, views = run_sync(
                 conn,
                 functools.partial(reflect_names, names=[name], metadata=self._catalog.metadata),
@@ -209,9 +210,11 @@ class Database(DatabaseCore):
             SchemaError: If the table lacks a column of the file and ``alter`` is false.
             ValidationError: For an unknown format or malformed input.
         """
-        check_identifier(table_name, "table name")
+        self._check_name(table_name, "table name")
         with open_source(file, format, encoding) as source:
             types, total = source.scan()
+            for column in types:
+                self._check_name(column, "column name", column=True)
             self._load_file(table_name, source, types, total, pk, alter, batch_size, progress)
         return self._handle(table_name, view=False)
 

@@ -422,8 +422,9 @@ class TableReads(TableTwin):
     def count_where(self, where: str | None = None, where_args: Params = None) -> int:
         """Count the rows matching ``where`` in the ``xtra`` scope."""
         table = self._table()
+        statement = count_stmt(table, self._filters(), where, where_args)
         with self._db._connection() as conn:
-            result = conn.execute(count_stmt(table, self._filters(), where, where_args))
+            result = conn.execute(statement)
             return int(result.scalar_one())
 
     # ---------------------------------------------------------- navigation

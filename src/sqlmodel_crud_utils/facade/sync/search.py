@@ -12,10 +12,18 @@ from sqlalchemy.schema import CreateTable
 
 from sqlmodel_crud_utils.exceptions import ValidationError
 
-from .._fts import check_language, fts_create_sql, fts_drop_sql, fts_table, search_stmt
+from .._fts import (
+    check_fts_name,
+    check_language,
+    fts_create_sql,
+    fts_drop_sql,
+    fts_table,
+    search_stmt,
+)
 from .._plan import plan_for
 from .._sql import bound_text, split_names
 from .._statements import conditions
+from ..common import quote_name
 from .reads import TableReads
 
 __all__ = ["TableSearch"]
@@ -37,8 +45,12 @@ class TableSearch(TableReads):
         """Create a full-text index (default name ``<table>_fts``) and fill it.
 
         Raises:
-            ValidationError: If a column is unknown or the language name is invalid.
+            ValidationError: If a column is unknown, or the index or language name is invalid.
         """
+        db = self._db
+        if name is not None:
+            db._check_name(name, "full-text index name")
+        check_language(language)
         table = self._table()
         names = split_names(columns)
         if not names:
@@ -50,9 +62,9 @@ class TableSearch(TableReads):
                     field="columns",
                     value=column,
                 )
-        check_language(language)
         index_name = name or f"{self._name}_fts"
-        db = self._db
+        db._check_name(index_name, "full-text index name")
+        check_fts_name(db._dialect, index_name, names)
         statements = fts_create_sql(db._dialect, db._quote, self._name, index_name, names, language)
         with db.transaction() as conn:
             conn.execute(CreateTable(fts_table, if_not_exists=True))
@@ -85,8 +97,8 @@ class TableSearch(TableReads):
                 f"No FTS index named '{wanted}' on table '{self._name}'", field="name"
             )
         with db.transaction() as conn:
-            for statement in fts_drop_sql(db._dialect, db._quote, wanted):
-                conn.exec_driver_sql(statement)
+            for statement in fts_drop_sql(db._dialect, wanted):
+                conn.execute(statement)
             conn.execute(sa.delete(fts_table).where(fts_table.c.name == wanted))
             db._note_ddl()
             db._catalog.fts[self._name] = [i for i in indexes if i["name"] != wanted]
@@ -141,8 +153,10 @@ class TableSearch(TableReads):
         table = self._table()
         index = self._fts_for(columns)
         db = self._db
+        # The statement's literal SQL is escaped for the driver when compiled: quote the
+        # names plainly (the dialect's quote() already escapes '%' for pyformat drivers).
         statement, rank = search_stmt(
-            db._dialect, db._quote, table, index, query, columns=columns, quote_terms=quote
+            db._dialect, quote_name, table, index, query, columns=columns, quote_terms=quote
         )
         for term in conditions(table, self._filters()):
             statement = statement.where(term)
