@@ -51,6 +51,11 @@ async def lib_insert_data_rows(ctx: Any, objects: list[BenchRow]) -> Any:
     return ok, rows
 
 
+async def lib_bulk_insert(ctx: Any, rows: list[dict[str, Any]], use_copy: bool = False) -> Any:
+    async with session(ctx) as s:
+        return (await ctx.lib.bulk_insert_mappings(rows, s, BenchRow, use_copy=use_copy))[1]
+
+
 async def lib_bulk_upsert(ctx: Any, rows: list[dict[str, Any]]) -> Any:
     async with session(ctx) as s:
         return await ctx.lib.bulk_upsert_mappings(rows, s, BenchRow)
@@ -83,6 +88,17 @@ async def core_get(ctx: Any, keys: list[int]) -> list[Any]:
     stmt = sa.select(table).where(table.c.id == sa.bindparam("key"))
     async with ctx.engine.connect() as conn:
         return [(await conn.execute(stmt, {"key": key})).one() for key in keys]
+
+
+async def core_get_per_call(ctx: Any, keys: list[int]) -> list[Any]:
+    """Core under the facade's execution model: every call its own transaction."""
+    table = ctx.table
+    stmt = sa.select(table).where(table.c.id == sa.bindparam("key"))
+    out = []
+    for key in keys:
+        async with ctx.engine.begin() as conn:
+            out.append((await conn.execute(stmt, {"key": key})).one())
+    return out
 
 
 async def lib_get_row(ctx: Any, keys: list[int]) -> list[Any]:

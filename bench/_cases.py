@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 TARGETS: dict[tuple[str, str], tuple[float, str]] = {
     ("insert", "insert_data_rows"): (1.3, "core"),
     ("insert", "bulk_upsert_mappings"): (1.3, "core"),
+    ("insert", "bulk_insert_mappings"): (1.3, "core"),
     ("insert", "facade.insert_all"): (1.3, "core"),
     ("upsert", "bulk_upsert_mappings"): (1.3, "core"),
     ("upsert", "facade.upsert_all"): (1.3, "core"),
@@ -36,7 +37,8 @@ TARGETS: dict[tuple[str, str], tuple[float, str]] = {
     ("page", "get_rows"): (1.5, "core"),
     ("update", "update_row"): (1.3, "core"),
     ("delete", "delete_row"): (1.3, "core"),
-    ("hooks", "write_row + 3 no-op hooks"): (1.05, "no hooks"),
+    ("hooks", "write_row + 3 no-op hooks"): (1.05, "write_row, no hooks (same run)"),
+    ("get", "facade table[pk]"): (1.3, "core, transaction per call"),
 }
 
 #: Operation -> (title, unit of the per-operation figure).
@@ -218,6 +220,10 @@ def build_cases(ctx: Any, impl: Any, sizes: dict[str, int]) -> list[Case]:
              impl.lib_insert_data_rows, verify_insert, "full"),
         Case("insert", "bulk_upsert_mappings", n, "empty", dicts(data.rows),
              impl.lib_bulk_upsert, verify_insert, "full"),
+        Case("insert", "bulk_insert_mappings", n, "empty", dicts(data.rows),
+             impl.lib_bulk_insert, verify_insert, "full"),
+        Case("insert", "bulk_insert_mappings(use_copy=True)", n, "empty", dicts(data.rows),
+             lambda c, rows: impl.lib_bulk_insert(c, rows, use_copy=True), verify_insert, "full"),
         Case("upsert", "raw", n, "half", raw(upsert_rows),
              lambda c, p: impl.raw_executemany(c, p, "upsert"), verify_upsert),
         Case("upsert", "core", n, "half", dicts(upsert_rows),
@@ -264,6 +270,8 @@ def build_cases(ctx: Any, impl: Any, sizes: dict[str, int]) -> list[Case]:
                  impl.facade_insert_all, verify_insert, "full"),
             Case("upsert", "facade.upsert_all", n, "half", dicts(upsert_rows),
                  impl.facade_upsert_all, verify_upsert),
+            Case("get", "core, transaction per call", len(get_keys), "full", const(get_keys),
+                 impl.core_get_per_call, verify_get, "full"),
             Case("get", "facade table[pk]", len(get_keys), "full", const(get_keys),
                  impl.facade_get, verify_get, "full"),
         ]  # fmt: skip

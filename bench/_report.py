@@ -48,7 +48,7 @@ def _target(entry: dict[str, Any]) -> tuple[str, str]:
     ref = "Core" if entry["target_ref"] == "core" else entry["target_ref"]
     status = "—" if entry["met"] is None else ("met" if entry["met"] else "**not met**")
     if entry["target_ref"] != "core" and entry["ratio"] is not None:
-        status += f" ({entry['ratio']:.3f}x)"
+        status += f" ({entry['ratio']:.2f}x)"
     return f"<= {limit:.2f}x {ref}", status
 
 
@@ -127,7 +127,7 @@ def render_targets(results: list[dict[str, Any]]) -> str:
 
 
 def render_chart(results: list[dict[str, Any]], path: Path, meta: dict[str, Any]) -> None:
-    """Horizontal bars: each library path as a ratio to Core (hooks: to no hooks)."""
+    """Horizontal bars: each library path as a ratio to its target's reference (else Core)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -136,7 +136,7 @@ def render_chart(results: list[dict[str, Any]], path: Path, meta: dict[str, Any]
     targets = list(dict.fromkeys(entry["target"] for entry in results))
     labels: list[str] = []
     for entry in results:
-        label = f"{entry['op']}: {entry['impl']}"
+        label = _chart_label(entry)
         if _charted(entry) and label not in labels:
             labels.append(label)
     if not labels:
@@ -146,9 +146,7 @@ def render_chart(results: list[dict[str, Any]], path: Path, meta: dict[str, Any]
     )
     axes = [axes] if len(targets) == 1 else list(axes)
     for ax, target in zip(axes, targets, strict=True):
-        found = {
-            f"{e['op']}: {e['impl']}": e for e in results if e["target"] == target and _charted(e)
-        }
+        found = {_chart_label(e): e for e in results if e["target"] == target and _charted(e)}
         values, colours = [], []
         for label in labels:
             entry = found.get(label)
@@ -167,7 +165,7 @@ def render_chart(results: list[dict[str, Any]], path: Path, meta: dict[str, Any]
                 ax.text(value, pos, f" {value:.2f}", va="center", fontsize=7)
         ax.axvline(1.0, color="#333333", lw=0.8, ls=":")
         ax.set_title(target, fontsize=10)
-        ax.set_xlabel("time / hand-written Core (hooks: / no hooks)", fontsize=8)
+        ax.set_xlabel("time / reference (hand-written Core unless the label says)", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.set_xlim(0, max([v or 0 for v in values] + [1.6]) * 1.18)
     axes[0].set_yticks(list(range(len(labels))))
@@ -183,15 +181,22 @@ def render_chart(results: list[dict[str, Any]], path: Path, meta: dict[str, Any]
     plt.close(fig)
 
 
+def _chart_label(entry: dict[str, Any]) -> str:
+    """``op: path``, plus the reference when it is not plain Core."""
+    label = f"{entry['op']}: {entry['impl']}"
+    ref = entry.get("target_ref")
+    return label if ref in (None, "core") else f"{label} (vs {ref})"
+
+
 def _charted(entry: dict[str, Any]) -> bool:
     if entry["impl"] in BASELINES or entry["op"] == "pool":
         return False
-    return not entry["impl"].startswith("write_row, no hooks")
+    return not entry["impl"].startswith(("write_row, no hooks", "core, "))
 
 
 def _chart_value(entry: dict[str, Any] | None) -> float | None:
     if entry is None:
         return None
-    if entry["op"] == "hooks":
+    if entry.get("target_ref") not in (None, "core"):
         return entry.get("ratio")
     return entry.get("x_core")

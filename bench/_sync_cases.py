@@ -45,6 +45,11 @@ def lib_insert_data_rows(ctx: Any, objects: list[BenchRow]) -> Any:
     return ok, rows
 
 
+def lib_bulk_insert(ctx: Any, rows: list[dict[str, Any]], use_copy: bool = False) -> Any:
+    with session(ctx) as s:
+        return ctx.lib.bulk_insert_mappings(rows, s, BenchRow, use_copy=use_copy)[1]
+
+
 def lib_bulk_upsert(ctx: Any, rows: list[dict[str, Any]]) -> Any:
     with session(ctx) as s:
         return ctx.lib.bulk_upsert_mappings(rows, s, BenchRow)
@@ -78,6 +83,17 @@ def core_get(ctx: Any, keys: list[int]) -> list[Any]:
     stmt = sa.select(table).where(table.c.id == sa.bindparam("key"))
     with ctx.engine.connect() as conn:
         return [conn.execute(stmt, {"key": key}).one() for key in keys]
+
+
+def core_get_per_call(ctx: Any, keys: list[int]) -> list[Any]:
+    """Core under the facade's execution model: every call its own transaction."""
+    table = ctx.table
+    stmt = sa.select(table).where(table.c.id == sa.bindparam("key"))
+    out = []
+    for key in keys:
+        with ctx.engine.begin() as conn:
+            out.append(conn.execute(stmt, {"key": key}).one())
+    return out
 
 
 def lib_get_row(ctx: Any, keys: list[int]) -> list[Any]:

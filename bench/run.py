@@ -458,7 +458,7 @@ def summarise(
             if ref_name == "core":
                 ratio = entry["x_core"]
             else:
-                ref = per_op.get((op, "write_row, no hooks (same run)"))
+                ref = per_op.get((op, ref_name))
                 ratio = mine / ref if mine is not None and ref else None
             entry.update(target_limit=limit, target_ref=ref_name, ratio=ratio)
             entry["met"] = None if ratio is None else ratio <= limit

@@ -45,6 +45,7 @@ def test_quick_benchmark_verifies_every_case(tmp_path: Path) -> None:
     for case in (
         ("insert", "insert_data_rows"),
         ("insert", "bulk_upsert_mappings"),
+        ("insert", "bulk_insert_mappings"),
         ("upsert", "bulk_upsert_mappings"),
         ("get", "get_row"),
         ("page", "get_rows"),
