@@ -551,7 +551,7 @@ class DatabaseCore:
         for spec in plain:
             self._check_name(spec.name, "index name")
         for entry in fts:
-            fts_name = entry.name or f"{sa_table.name}_fts"
+            fts_name = entry.name if entry.name is not None else f"{sa_table.name}_fts"
             self._check_name(fts_name, "full-text index name")
             check_fts_name(self._dialect, fts_name, entry.columns)
             check_language(entry.language)
