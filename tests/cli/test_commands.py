@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime
 import json
+import keyword
+import re
+import tempfile
+import unicodedata
 import uuid
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from click.testing import Result
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from sqlmodel_crud_utils import Database
+from sqlmodel_crud_utils.cli._project import find_project, toml_string, tomllib
+from tests.budget import examples
 
 from .conftest import Invoker
 
@@ -372,3 +382,299 @@ def test_fts_and_seal(run: Invoker, db_url: str, fresh_url: str) -> None:
     assert schema_of(fresh_url) == schema_of(db_url)
     assert run.ok("migrate", "down", "-y", url=fresh_url) == "Rolled back: 0002-search\n"
     assert run.ok("index", "fts-list", "docs", url=fresh_url) == "docs_fts\n"
+
+
+# --- init, state.json and db backup: user input never escapes the config or the project ---
+
+INIT_NAMES = [
+    'p"',
+    "back\\slash",
+    "\x7f\x00\x1b",
+    "line\nbreak\r\n\t",
+    '"""',
+    "'''",
+    'x"\n[database]\nurl = "sqlite:////tmp/evil.db',
+    "../../evil",
+    "/etc/passwd",
+    "a?b#c@d%41",
+    "\u2028\ufeff\U0001f600",
+    "",
+    " ",
+]
+
+
+def files_under(folder: Path) -> set[Path]:
+    """Every path below ``folder`` (symbolic links are not followed)."""
+    return {path.relative_to(folder) for path in folder.rglob("*")}
+
+
+def assert_usage_error(result: Result, *fragments: str) -> None:
+    """Exit code 2 and one ``Error: ...`` line naming the fragments."""
+    assert result.exit_code == 2, (result.output, result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def assert_failure(result: Result, *fragments: str) -> None:
+    """Exit code 1 and one ``Error: ...`` line naming the fragments."""
+    assert result.exit_code == 1, (result.output, result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def init_in(outer: Path, *args: str) -> tuple[Path, Result]:
+    """Run ``init`` in a fresh ``outer/proj`` (``outer`` must be empty)."""
+    root = outer / "proj"
+    root.mkdir()
+    return root, Invoker(root, None)("init", *args)
+
+
+def check_project(root: Path, name: str, package: str) -> None:
+    """The config reads back exactly, and the database file stays in the project."""
+    project = find_project(root)
+    assert project is not None
+    assert project.root == root
+    assert project.config["project"]["name"] == name
+    assert project.config["models"]["package"] == package
+    assert project.metadata_path == f"{package}:SQLModel.metadata"
+    assert project.state() == {"current_migration": None, "sealed": False}
+    url = project.config_url()
+    assert url is not None
+    database = sa.make_url(url).database
+    assert database
+    assert database.endswith(".db")
+    assert (root / database).resolve().parent == root.resolve()
+
+
+@given(st.text())
+@example("")
+@example('p"')
+@example("\\u0041\\")
+@example("\x7f")
+@examples(60, 400)
+def test_toml_string_round_trips(value: str) -> None:
+    assert tomllib.loads(f"key = {toml_string(value)}\n") == {"key": value}
+
+
+@pytest.mark.parametrize("name", INIT_NAMES)
+def test_init_names_round_trip(tmp_path: Path, name: str) -> None:
+    root, result = init_in(tmp_path, "--name", name)
+    assert result.exit_code == 0, (result.output, result.exception)
+    check_project(root, name, "models")
+    assert files_under(tmp_path) - {Path("proj")} == {
+        Path("proj/.scu"),
+        Path("proj/.scu/config.toml"),
+        Path("proj/.scu/state.json"),
+        Path("proj/migrations"),
+    }
+    # Later commands read the config: the database is a file in the project.
+    run = Invoker(root, None)
+    run.ok("table", "create", "t", "x:int")
+    assert run.ok("table", "list") == "t\n"
+    assert {p.suffix for p in root.iterdir() if p.is_file()} == {".db"}
+
+
+@given(name=st.text(), postgres=st.booleans())
+@examples(25, 300)
+def test_any_init_name_round_trips(name: str, postgres: bool) -> None:
+    with tempfile.TemporaryDirectory() as outer:
+        root, result = init_in(Path(outer), "--name", name, *(["--postgres"] if postgres else []))
+        assert result.exit_code == 0, (result.output, result.exception)
+        if postgres:
+            project = find_project(root)
+            assert project is not None
+            assert project.config["project"]["name"] == name
+            url = sa.make_url(str(project.config_url()))
+            assert (url.host, url.port, url.username) == ("localhost", 5432, "postgres")
+            assert re.fullmatch(r"[\w-]+", str(url.database))
+        else:
+            check_project(root, name, "models")
+
+
+def test_init_default_name_is_the_folder(tmp_path: Path) -> None:
+    root = tmp_path / 'my "proj"'
+    root.mkdir()
+    Invoker(root, None).ok("init")
+    check_project(root, 'my "proj"', "models")
+    assert find_project(root).config_url() == "sqlite:///my_proj.db"  # type: ignore[union-attr]
+
+
+HOSTILE_PACKAGES = [
+    "../x",
+    "..",
+    ".",
+    "",
+    "a/b",
+    "a\\b",
+    "/abs",
+    "~",
+    "models/../../x",
+    "a.",
+    ".a",
+    "a..b",
+    "class",
+    "app.def",
+    "None",
+    "1a",
+    "a-b",
+    "a b",
+    "models\n",
+    "x\x00y",
+    "ﬁle",  # NFKC: ``import`` would look for ``file``
+    'm"',
+]
+
+
+@pytest.mark.parametrize("new_package", [False, True])
+@pytest.mark.parametrize("package", HOSTILE_PACKAGES)
+def test_init_rejects_a_package_that_is_not_a_module_path(
+    tmp_path: Path, package: str, new_package: bool
+) -> None:
+    root, result = init_in(tmp_path, "-p", package, *(["--new-package"] if new_package else []))
+    assert_usage_error(result, f"--package {package!r}", "dotted Python module path")
+    assert files_under(tmp_path) == {Path("proj")}
+
+
+@pytest.mark.parametrize("package", ["models", "app.models", "ünïcode.db_models", "match.type"])
+def test_init_new_package(tmp_path: Path, package: str) -> None:
+    root, result = init_in(tmp_path, "-p", package, "--new-package")
+    assert result.exit_code == 0, (result.output, result.exception)
+    init_file = root.joinpath(*package.split(".")) / "__init__.py"
+    assert f"Created: {init_file}\n" in result.stdout
+    assert "SQLModel" in init_file.read_text()
+    check_project(root, "proj", package)
+    assert all(path.parts[0] == "proj" for path in files_under(tmp_path))
+
+
+@given(
+    name=st.text(max_size=30),
+    package=st.one_of(
+        st.text(max_size=30),
+        st.from_regex(r"[a-z_][a-z0-9_]{0,8}(\.[a-z_][a-z0-9_]{0,8}){0,2}", fullmatch=True),
+        st.lists(st.sampled_from(["..", ".", "/", "\\", "a", "~", "x"]), max_size=6).map("".join),
+    ),
+    new_package=st.booleans(),
+)
+@examples(40, 400)
+def test_init_never_writes_outside_the_project(name: str, package: str, new_package: bool) -> None:
+    with tempfile.TemporaryDirectory() as outer_dir:
+        outer = Path(outer_dir)
+        args = ["--name", name, "-p", package, *(["--new-package"] if new_package else [])]
+        root, result = init_in(outer, *args)
+        assert all(path.parts[0] == "proj" for path in files_under(outer))
+        valid = all(
+            part.isidentifier()
+            and not keyword.iskeyword(part)
+            and unicodedata.normalize("NFKC", part) == part
+            for part in package.split(".")
+        )
+        if valid:
+            assert result.exit_code == 0, (result.output, result.exception)
+            check_project(root, name, package)
+        else:
+            assert_usage_error(result, "--package")
+            assert files_under(outer) == {Path("proj")}
+
+
+def test_init_does_not_follow_links_out_of_the_project(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    # A package folder that is a link to a folder outside the project.
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "models").symlink_to(outside, target_is_directory=True)
+    assert_failure(Invoker(root, None)("init", "--new-package"), "not a folder inside")
+    assert not (root / ".scu").exists()
+    # An __init__.py that is a dangling link to a file outside the project.
+    root = tmp_path / "b"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "__init__.py").symlink_to(outside / "planted.py")
+    assert_failure(Invoker(root, None)("init", "--new-package"), "points outside")
+    assert not (root / ".scu").exists()
+    # A dangling .scu link.
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / ".scu").symlink_to(outside / "scu", target_is_directory=True)
+    assert_failure(Invoker(root, None)("init"), "already exists")
+    # A file where the models package or the migrations folder would go.
+    root = tmp_path / "d"
+    root.mkdir()
+    (root / "models").write_text("not a folder")
+    assert_failure(Invoker(root, None)("init", "--new-package"), "not a folder")
+    (root / "models").unlink()
+    (root / "migrations").write_text("not a folder")
+    assert_failure(Invoker(root, None)("init"), "not a folder")
+    assert not (root / ".scu").exists()
+    assert files_under(outside) == set()
+
+
+def test_init_rejects_undecodable_names(tmp_path: Path) -> None:
+    root, result = init_in(tmp_path, "--name", "bad\udcff")
+    assert_usage_error(result, "--name", "not valid Unicode text")
+    assert files_under(tmp_path) == {Path("proj")}
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        '{"current_migration": "../../evil", "sealed": false}',
+        '{"current_migration": "/tmp/evil", "sealed": false}',
+        '{"current_migration": ".hidden", "sealed": false}',
+        '{"current_migration": 7, "sealed": false}',
+        '["not", "an", "object"]',
+        "{not json",
+    ],
+)
+def test_state_json_never_names_a_path(tmp_path: Path, state: str) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    run = Invoker(root, None)
+    run.ok("init")
+    evil = tmp_path / "evil.py"
+    evil.write_text("    # scu:up-end\n    # scu:down-start\n")
+    (root / ".scu" / "state.json").write_text(state)
+    assert_failure(run("table", "create", "t", "x:int"), "state.json")
+    assert_failure(run("migrate", "seal", "next"), "state.json")
+    assert evil.read_text() == "    # scu:up-end\n    # scu:down-start\n"
+    assert set(tmp_path.iterdir()) == {root, evil}
+
+
+def test_db_backup_never_overwrites(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    run = Invoker(root, None)
+    run.ok("init")
+    run.ok("table", "create", "a", "x:int")
+    database = root / "p.db"
+    before = database.read_bytes()
+    # The database itself: refused at once (copying a file onto itself never finishes).
+    assert_failure(run("db", "backup", "-o", str(database)), "already exists")
+    assert database.read_bytes() == before
+    notes = tmp_path / "notes.txt"
+    notes.write_text("precious")
+    assert_failure(run("db", "backup", "-o", str(notes)), "already exists")
+    assert notes.read_text() == "precious"
+    link = tmp_path / "link.db"
+    link.symlink_to(tmp_path / "elsewhere.db")
+    assert_failure(run("db", "backup", "-o", str(link)), "already exists")
+    assert not (tmp_path / "elsewhere.db").exists()
+    assert_failure(run("db", "backup", "-o", str(tmp_path / "no" / "such.db")), "does not exist")
+    assert_failure(run("db", "backup", "-o", str(tmp_path)), "already exists")
+    for bad in (":memory:", "file:x.db?mode=memory", "x\x00.db"):
+        assert_usage_error(run("db", "backup", "-o", bad), "--output")
+    assert not list(tmp_path.glob("file*"))
+    assert not (tmp_path / "no").exists()
+    # Default names never collide.
+    first = run.ok("db", "backup").removeprefix("Backup created: ").strip()
+    second = run.ok("db", "backup").removeprefix("Backup created: ").strip()
+    assert first != second
+    for made in (first, second):
+        assert Path(made).parent == root
+        with Database(f"sqlite:///{made}") as copy:
+            assert copy.table_names() == ["a"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,19 +22,38 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_MIGRATION",
     "EXIT_NO_PROJECT",
+    "EXIT_USAGE",
     "CLIError",
     "Project",
     "Settings",
     "find_project",
     "resolve_url",
+    "toml_string",
 ]
 
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 EXIT_NO_PROJECT = 3
 EXIT_MIGRATION = 4
 EXIT_EXTRA = 5
 
 PROJECT_DIRS = (".scu", ".deebase")
+
+#: What ``current_migration`` in ``state.json`` may be: a file stem in the migrations folder,
+#: never a path (no separators, no leading dot).
+STATE_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+#: The characters a TOML basic string must escape: ``"``, ``\`` and the control characters.
+_TOML_CONTROL = re.compile(r'[\x00-\x1f\x7f"\\]')
+_TOML_SHORT = {
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
 
 
 class CLIError(click.ClickException):
@@ -46,6 +66,23 @@ class CLIError(click.ClickException):
     def show(self, file: Any = None) -> None:
         """Print the one-line message to stderr."""
         click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string (``"..."``) that reads back as exactly ``value``.
+
+    ``"``, ``\\`` and the control characters (U+0000-U+001F, U+007F) are escaped; any other
+    character is written as it is (the file is UTF-8).
+
+    Raises:
+        UnicodeEncodeError: When ``value`` cannot be written as UTF-8 (a lone surrogate, such as
+            an undecodable byte in a command-line argument).
+    """
+    value.encode("utf-8")
+    escaped = _TOML_CONTROL.sub(
+        lambda m: _TOML_SHORT.get(m.group(), f"\\u{ord(m.group()):04X}"), value
+    )
+    return f'"{escaped}"'
 
 
 @dataclass
@@ -62,10 +99,28 @@ class Project:
         return self.folder / "state.json"
 
     def state(self) -> dict[str, Any]:
-        """The saved state (``current_migration``, ``sealed``)."""
+        """The saved state (``current_migration``, ``sealed``).
+
+        Raises:
+            CLIError: When ``state.json`` is not a JSON object, or ``current_migration`` is not
+                ``null`` or a migration name (a file stem, never a path).
+        """
         if not self.state_path.exists():
             return {"current_migration": None, "sealed": False}
-        loaded: dict[str, Any] = json.loads(self.state_path.read_text(encoding="utf-8"))
+        try:
+            loaded = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CLIError(f"{self.state_path} is not valid JSON: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise CLIError(f"{self.state_path} must hold a JSON object")
+        current = loaded.get("current_migration")
+        if current is not None and (
+            not isinstance(current, str) or not STATE_NAME_RE.fullmatch(current)
+        ):
+            raise CLIError(
+                f"{self.state_path}: current_migration {current!r} is not a migration name"
+                " (letters, digits, '_', '.' and '-', not starting with '.' or '-')"
+            )
         return loaded
 
     def save_state(self, state: dict[str, Any]) -> None:
@@ -112,7 +167,7 @@ def find_project(start: Path) -> Project | None:
                 if config_file.exists():
                     try:
                         config = tomllib.loads(config_file.read_text(encoding="utf-8"))
-                    except tomllib.TOMLDecodeError as exc:
+                    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                         raise CLIError(f"{config_file} is not valid TOML: {exc}") from exc
                 return Project(directory, folder, config)
     return None
