@@ -12,11 +12,16 @@ on PostgreSQL (whose drivers reject ``5`` for a text column or ``"7"`` for an
 integer column): numbers for text columns become text, text for numeric,
 boolean, date/time and UUID columns is parsed, and a value that cannot be
 converted raises :class:`ValidationError` naming the column before any SQL runs.
+
+SQLite before 3.35 has no ``RETURNING``: :func:`returning_supported` tells the
+writes to run the plain statement and re-read the row (by rowid, or by key for
+``WITHOUT ROWID`` tables) in the same transaction instead.
 """
 
 from __future__ import annotations
 
 import enum
+import sqlite3
 import weakref
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -29,12 +34,18 @@ from sqlmodel_crud_utils.exceptions import ValidationError
 
 from ._sql import unknown_column
 
-__all__ = ["TablePlan", "filter_value", "plan_for"]
+__all__ = ["TablePlan", "filter_value", "plan_for", "returning_supported", "sqlite_version"]
 
 Converter = Callable[[Any], Any]
 
 #: Distinct filter shapes cached per table before the cache starts over.
 _MAX_SHAPES = 256
+
+#: The first SQLite release with ``RETURNING``.
+_SQLITE_RETURNING = (3, 35, 0)
+
+#: Names SQLite accepts for the rowid; the first that is not a column is used.
+_ROWID_NAMES = ("rowid", "_rowid_", "oid")
 
 _PLANS: weakref.WeakKeyDictionary[sa.Table, TablePlan] = weakref.WeakKeyDictionary()
 
@@ -46,6 +57,16 @@ def plan_for(table: sa.Table) -> TablePlan:
         plan = TablePlan(table)
         _PLANS[table] = plan
     return plan
+
+
+def sqlite_version() -> tuple[int, ...]:
+    """The version of the SQLite library the drivers run (``sqlite3`` and ``aiosqlite``)."""
+    return tuple(sqlite3.sqlite_version_info)
+
+
+def returning_supported(dialect: str) -> bool:
+    """Tell whether writes on ``dialect`` can use ``RETURNING`` (SQLite from 3.35)."""
+    return dialect != "sqlite" or sqlite_version() >= _SQLITE_RETURNING
 
 
 def _invalid(column: sa.Column[Any], value: Any, reason: str) -> ValidationError:
@@ -137,6 +158,14 @@ class TablePlan:
         # A value of exactly the column's Python type needs no conversion when compared.
         self.exact_types: dict[str, type | None] = {c.name: python_type(c) for c in table.columns}
         self.insert_returning = sa.insert(table).returning(*table.columns)
+        self.insert_plain = sa.insert(table)
+        self.has_rowid = bool(table.dialect_options["sqlite"].get("with_rowid", True))
+        rowid = next((name for name in _ROWID_NAMES if name not in self.columns), None)
+        self.select_by_rowid: sa.Select[Any] | None = (
+            sa.select(*table.columns).where(sa.text(f"{rowid} = :_scu_rowid"))
+            if rowid is not None
+            else None
+        )
         self._lookups: dict[tuple[Any, ...], sa.Select[Any]] = {}
 
     # ------------------------------------------------------------- values

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateIndex
 
 from sqlmodel_crud_utils._async.hooks import fire_hooks
@@ -19,7 +20,7 @@ from sqlmodel_crud_utils.exceptions import (
 )
 
 from .._ddl import drop
-from .._plan import TablePlan, plan_for
+from .._plan import TablePlan, plan_for, returning_supported
 from .._records import record_to_dict
 from .._schema import build_table, default_index_name, mapping_columns
 from .._sql import split_names
@@ -68,6 +69,55 @@ class AsyncTable(AsyncTableTransform):
             )
         return pks
 
+    async def _row_by_key(
+        self, conn: AsyncConnection, table: sa.Table, keys: Mapping[str, Any]
+    ) -> sa.RowMapping:
+        """Re-read a row just written, by its key, where ``RETURNING`` is missing."""
+        if any(value is None for value in keys.values()):
+            raise InvalidOperationError(
+                f"Cannot read back the row written to '{self._name}': SQLite before 3.35 has "
+                "no RETURNING and the row's key was not given",
+                operation="insert",
+                target=self._name,
+            )
+        statement = sa.select(*table.columns)
+        for term in conditions(table, keys):
+            statement = statement.where(term)
+        return (await conn.execute(statement)).mappings().one()
+
+    async def _written_row(
+        self, conn: AsyncConnection, table: sa.Table, statement: Any, keys: Mapping[str, Any]
+    ) -> sa.RowMapping | None:
+        """Run an ``UPDATE`` or upsert and return the row it wrote (``None``: no row).
+
+        ``RETURNING *`` where the database has it; before SQLite 3.35, the
+        statement then a re-read by ``keys`` in the same transaction.
+        """
+        if returning_supported(self._db._dialect):
+            result = await conn.execute(statement.returning(*table.columns))
+            row: sa.RowMapping | None = result.mappings().first()
+            return row
+        result = await conn.execute(statement)
+        return await self._row_by_key(conn, table, keys) if result.rowcount else None
+
+    async def _insert_row(
+        self, conn: AsyncConnection, table: sa.Table, values: dict[str, Any]
+    ) -> sa.RowMapping:
+        """``INSERT ... RETURNING *``; before SQLite 3.35, the insert then a re-read."""
+        plan = plan_for(table)
+        if returning_supported(self._db._dialect):
+            statement = plan.insert_returning
+            result = await (conn.execute(statement, values) if values else conn.execute(statement))
+            return result.mappings().one()
+        plain = plan.insert_plain
+        result = await (conn.execute(plain, values) if values else conn.execute(plain))
+        if plan.has_rowid and plan.select_by_rowid is not None:
+            reread = await conn.execute(plan.select_by_rowid, {"_scu_rowid": result.lastrowid})
+            row: sa.RowMapping = reread.mappings().one()
+            return row
+        keys = {column.name: values.get(column.name) for column in table.primary_key.columns}
+        return await self._row_by_key(conn, table, keys)
+
     async def insert(self, record: Any = None, **kwargs: Any) -> Any:
         """Insert one row and return it as written.
 
@@ -87,9 +137,7 @@ class AsyncTable(AsyncTableTransform):
         values = self._values(table, record, kwargs)
         async with self._db._connection(write=True) as conn:
             await fire_hooks("before_create", self._name, conn, rows=[values])
-            statement = plan_for(table).insert_returning
-            result = await (conn.execute(statement, values) if values else conn.execute(statement))
-            row = result.mappings().one()
+            row = await self._insert_row(conn, table, values)
             await fire_hooks("after_create", self._name, conn, rows=[dict(row)])
         return self._shape(row, True)
 
@@ -132,10 +180,10 @@ class AsyncTable(AsyncTableTransform):
             )
         async with self._db._connection(write=True) as conn:
             await fire_hooks("before_update", self._name, conn, rows=[keys], data=changes)
-            statement = sa.update(table).values(changes).returning(*table.columns)
+            statement = sa.update(table).values(changes)
             for term in conditions(table, filters):
                 statement = statement.where(term)
-            row = (await conn.execute(statement)).mappings().first()
+            row = await self._written_row(conn, table, statement, keys)
             if row is None:
                 raise self._not_found(keys)
             await fire_hooks("after_update", self._name, conn, rows=[dict(row)], data=changes)
@@ -169,8 +217,9 @@ class AsyncTable(AsyncTableTransform):
             # A conflicting row keeps its created_by unless the caller sets it.
             updates = [name for name in values if name != "created_by" or name in given]
             statement = on_conflict(self._db._dialect, table, conflict, updates, self._xtra)
-            statement = statement.values(values).returning(*table.columns)
-            row = (await conn.execute(statement)).mappings().first()
+            statement = statement.values(values)
+            keys = {name: values[name] for name in conflict}
+            row = await self._written_row(conn, table, statement, keys)
             if row is not None:
                 await fire_hooks("after_upsert", self._name, conn, rows=[dict(row)])
         if row is None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlalchemy.schema import CreateIndex
 
 from sqlmodel_crud_utils._sync.hooks import fire_hooks
@@ -20,7 +21,7 @@ from sqlmodel_crud_utils.exceptions import (
 )
 
 from .._ddl import drop
-from .._plan import TablePlan, plan_for
+from .._plan import TablePlan, plan_for, returning_supported
 from .._records import record_to_dict
 from .._schema import build_table, default_index_name, mapping_columns
 from .._sql import split_names
@@ -69,6 +70,55 @@ class Table(TableTransform):
             )
         return pks
 
+    def _row_by_key(
+        self, conn: Connection, table: sa.Table, keys: Mapping[str, Any]
+    ) -> sa.RowMapping:
+        """Re-read a row just written, by its key, where ``RETURNING`` is missing."""
+        if any(value is None for value in keys.values()):
+            raise InvalidOperationError(
+                f"Cannot read back the row written to '{self._name}': SQLite before 3.35 has "
+                "no RETURNING and the row's key was not given",
+                operation="insert",
+                target=self._name,
+            )
+        statement = sa.select(*table.columns)
+        for term in conditions(table, keys):
+            statement = statement.where(term)
+        return (conn.execute(statement)).mappings().one()
+
+    def _written_row(
+        self, conn: Connection, table: sa.Table, statement: Any, keys: Mapping[str, Any]
+    ) -> sa.RowMapping | None:
+        """Run an ``UPDATE`` or upsert and return the row it wrote (``None``: no row).
+
+        ``RETURNING *`` where the database has it; before SQLite 3.35, the
+        statement then a re-read by ``keys`` in the same transaction.
+        """
+        if returning_supported(self._db._dialect):
+            result = conn.execute(statement.returning(*table.columns))
+            row: sa.RowMapping | None = result.mappings().first()
+            return row
+        result = conn.execute(statement)
+        return self._row_by_key(conn, table, keys) if result.rowcount else None
+
+    def _insert_row(
+        self, conn: Connection, table: sa.Table, values: dict[str, Any]
+    ) -> sa.RowMapping:
+        """``INSERT ... RETURNING *``; before SQLite 3.35, the insert then a re-read."""
+        plan = plan_for(table)
+        if returning_supported(self._db._dialect):
+            statement = plan.insert_returning
+            result = conn.execute(statement, values) if values else conn.execute(statement)
+            return result.mappings().one()
+        plain = plan.insert_plain
+        result = conn.execute(plain, values) if values else conn.execute(plain)
+        if plan.has_rowid and plan.select_by_rowid is not None:
+            reread = conn.execute(plan.select_by_rowid, {"_scu_rowid": result.lastrowid})
+            row: sa.RowMapping = reread.mappings().one()
+            return row
+        keys = {column.name: values.get(column.name) for column in table.primary_key.columns}
+        return self._row_by_key(conn, table, keys)
+
     def insert(self, record: Any = None, **kwargs: Any) -> Any:
         """Insert one row and return it as written.
 
@@ -88,9 +138,7 @@ class Table(TableTransform):
         values = self._values(table, record, kwargs)
         with self._db._connection(write=True) as conn:
             fire_hooks("before_create", self._name, conn, rows=[values])
-            statement = plan_for(table).insert_returning
-            result = conn.execute(statement, values) if values else conn.execute(statement)
-            row = result.mappings().one()
+            row = self._insert_row(conn, table, values)
             fire_hooks("after_create", self._name, conn, rows=[dict(row)])
         return self._shape(row, True)
 
@@ -131,10 +179,10 @@ class Table(TableTransform):
             return self.get(tuple(keys.values()) if len(keys) > 1 else next(iter(keys.values())))
         with self._db._connection(write=True) as conn:
             fire_hooks("before_update", self._name, conn, rows=[keys], data=changes)
-            statement = sa.update(table).values(changes).returning(*table.columns)
+            statement = sa.update(table).values(changes)
             for term in conditions(table, filters):
                 statement = statement.where(term)
-            row = (conn.execute(statement)).mappings().first()
+            row = self._written_row(conn, table, statement, keys)
             if row is None:
                 raise self._not_found(keys)
             fire_hooks("after_update", self._name, conn, rows=[dict(row)], data=changes)
@@ -168,8 +216,9 @@ class Table(TableTransform):
             # A conflicting row keeps its created_by unless the caller sets it.
             updates = [name for name in values if name != "created_by" or name in given]
             statement = on_conflict(self._db._dialect, table, conflict, updates, self._xtra)
-            statement = statement.values(values).returning(*table.columns)
-            row = (conn.execute(statement)).mappings().first()
+            statement = statement.values(values)
+            keys = {name: values[name] for name in conflict}
+            row = self._written_row(conn, table, statement, keys)
             if row is not None:
                 fire_hooks("after_upsert", self._name, conn, rows=[dict(row)])
         if row is None:
