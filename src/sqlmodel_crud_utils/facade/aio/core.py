@@ -144,6 +144,7 @@ class AsyncDatabaseCore:
         self._opened = False
         self._stale = False
         self._handles: dict[tuple[str, bool], AsyncTable] = {}
+        self._storable_names: dict[str, bool] = {}
         self._t = TableAccessor(self)
         self._v = ViewAccessor(self)
 
@@ -217,6 +218,26 @@ class AsyncDatabaseCore:
                         yield conn
         except sa_exc.DBAPIError as exc:
             raise self._translate(exc) from exc
+
+    async def _fetch(
+        self, statement: Any, params: Mapping[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        """Run a read in the open transaction, or in a transaction of its own, as dicts.
+
+        The common case (no transaction, no bound connection, no lock) opens the
+        transaction directly instead of through :meth:`_connection`: reads by key
+        run once per call, and this is their whole overhead.
+        """
+        if self._lock is None and self._bound is None and self._tx.get() is None:
+            try:
+                async with self._engine.connect() as conn, conn.begin():
+                    result = await conn.execute(statement, params)
+                    return [dict(row) for row in result.mappings()]
+            except sa_exc.DBAPIError as exc:
+                raise self._translate(exc) from exc
+        async with self._connection() as conn:
+            result = await conn.execute(statement, params)
+            return [dict(row) for row in result.mappings()]
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -385,7 +406,12 @@ class AsyncDatabaseCore:
         A name no table can have (a NUL, too long for the database...) is not looked up:
         no SQL runs, and creating it raises the ``ValidationError``.
         """
-        if not self._storable(name):
+        storable = self._storable_names.get(name)
+        if storable is None:
+            if len(self._storable_names) >= 1024:
+                self._storable_names.clear()
+            storable = self._storable_names[name] = self._storable(name)
+        if not storable:
             return None
         await self._ready()
         found = self._catalog.get(name, view=view)

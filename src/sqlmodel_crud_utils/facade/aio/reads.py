@@ -199,9 +199,7 @@ class AsyncTableReads(TableTwin):
     async def _fetch(
         self, statement: Any, params: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        async with self._db._connection() as conn:
-            result = await conn.execute(statement, params)
-            return [dict(row) for row in result.mappings()]
+        return await self._db._fetch(statement, params)
 
     async def __call__(
         self,

@@ -198,9 +198,7 @@ class TableReads(TableTwin):
     def _fetch(
         self, statement: Any, params: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        with self._db._connection() as conn:
-            result = conn.execute(statement, params)
-            return [dict(row) for row in result.mappings()]
+        return self._db._fetch(statement, params)
 
     def __call__(
         self,
