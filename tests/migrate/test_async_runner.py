@@ -273,12 +273,14 @@ async def test_lock_timeout_covers_only_the_lock(ctx: Ctx) -> None:
     write(runner.directory, "0002-age.sql", "ALTER TABLE users ADD COLUMN age INTEGER;")
     other = sa.create_engine(ctx.url)
     try:
-        with other.connect() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        # The advisory lock is taken outside any transaction: a transaction left open here
+        # would hold up CREATE INDEX CONCURRENTLY in migrations running alongside.
+        locker = other.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with other.connect() as conn, locker:
+            locker.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
             with pytest.raises(MigrationLockError):
                 await runner.up(backup=False)
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
-            conn.commit()
+            locker.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
             conn.execute(sa.text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
             timer = threading.Timer(1.0, conn.commit)
             timer.start()

@@ -200,14 +200,16 @@ def test_lock_timeout_covers_only_the_lock(runner: MigrationRunner, db_url: str)
     write(runner.directory, "0002-age.sql", "ALTER TABLE users ADD COLUMN age INTEGER;")
     other = sa.create_engine(db_url)
     try:
-        with other.connect() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+        # The advisory lock is taken outside any transaction: a transaction left open here
+        # would hold up CREATE INDEX CONCURRENTLY in migrations running alongside.
+        locker = other.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with other.connect() as conn, locker:
+            locker.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
             started = time.monotonic()
             with pytest.raises(MigrationLockError):
                 fast.up(backup=False)
             assert time.monotonic() - started < 5
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
-            conn.commit()
+            locker.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
             # A table lock held longer than lock_timeout only delays the migration.
             conn.execute(sa.text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
             timer = threading.Timer(1.0, conn.commit)
