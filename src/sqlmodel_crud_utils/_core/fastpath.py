@@ -58,8 +58,8 @@ _PACKAGE = __name__.split(".", 1)[0]
 _NEUTRAL_MODULES = tuple(f"{_PACKAGE}.{name}" for name in ("cache", "softdelete", "tracking"))
 _AUDIT_MODULE = f"{_PACKAGE}.audit"
 
-#: model -> primary-key attribute name when the model qualifies structurally, else None.
-_plain_models: dict[Any, str | None] = {}
+#: model -> (primary-key attribute name, mapper) when the model qualifies structurally.
+_plain_models: dict[Any, tuple[str, Any] | None] = {}
 
 
 def _own_listener(fn: Any) -> bool:
@@ -68,19 +68,21 @@ def _own_listener(fn: Any) -> bool:
     return module == _PACKAGE or module.startswith(_PACKAGE + ".")
 
 
-def _neutral_for(model: Any) -> Any:
-    """A test for listeners of this package that leave a plain update of ``model`` alone.
+def _neutral_listener(fn: Any) -> bool:
+    return (getattr(fn, "__module__", None) or "") in _NEUTRAL_MODULES
+
+
+def _neutral_or_audit(fn: Any) -> bool:
+    return _neutral_listener(fn) or getattr(fn, "__module__", None) == _AUDIT_MODULE
+
+
+def _neutral_for(mapper: Any) -> Any:
+    """A test for listeners of this package that leave a plain update alone.
 
     The audit listener fills ``updated_by`` during a flush, so it only counts
     as neutral for models without that column.
     """
-    audited = "updated_by" in sa_inspect(model).column_attrs
-
-    def neutral(fn: Any) -> bool:
-        module = getattr(fn, "__module__", None) or ""
-        return module in _NEUTRAL_MODULES or (module == _AUDIT_MODULE and not audited)
-
-    return neutral
+    return _neutral_listener if "updated_by" in mapper.column_attrs else _neutral_or_audit
 
 
 def _foreign_listeners(
@@ -93,11 +95,11 @@ def _foreign_listeners(
     return False
 
 
-def _plain_key(model: Any) -> str | None:
-    """The primary-key attribute of a model with no relationships, version or soft delete."""
+def _plain_key(model: Any) -> tuple[str, Any] | None:
+    """The key attribute and mapper of a model without relationships, version or soft delete."""
     if model in _plain_models:
         return _plain_models[model]
-    key: str | None = None
+    found: tuple[str, Any] | None = None
     try:
         mapper = sa_inspect(model)
     except Exception:
@@ -111,9 +113,17 @@ def _plain_key(model: Any) -> str | None:
         and not mapper.polymorphic_on
         and not has_soft_delete_columns(model)
     ):
-        key = mapper.get_property_by_column(mapper.primary_key[0]).key
-    _plain_models[model] = key
-    return key
+        found = (mapper.get_property_by_column(mapper.primary_key[0]).key, mapper)
+    _plain_models[model] = found
+    return found
+
+
+def _plain_mapper(session: Any, model: Any, pk_field: str) -> Any:
+    """The mapper when ``model`` is plain, ``pk_field`` is its key and the session is real."""
+    plain = _plain_key(model)
+    if plain is None or plain[0] != pk_field or session_dialect_name(session, model) is None:
+        return None
+    return plain[1]
 
 
 def _sync_session(session: Any) -> Any:
@@ -129,11 +139,9 @@ def can_delete_directly(session: Any, model: Any, pk_field: str, pk_value: Any) 
         pk_field: The key attribute the caller passed.
         pk_value: The key value, already converted to the column's type.
     """
-    if _plain_key(model) != pk_field or session_dialect_name(session, model) is None:
+    mapper = _plain_mapper(session, model, pk_field)
+    if mapper is None or is_tracked(model) or has_hooks(model, *_DELETE_EVENTS):
         return False
-    if is_tracked(model) or has_hooks(model, *_DELETE_EVENTS):
-        return False
-    mapper = sa_inspect(model)
     if _foreign_listeners(mapper.dispatch, _DELETE_EVENTS):
         return False
     return _writer_allowed(session, mapper, pk_value, _own_listener)
@@ -196,20 +204,20 @@ def can_update_directly(
         pk_value: The key value, already converted to the column's type.
         data: The attribute names and values to set.
     """
-    if not data or _plain_key(model) != pk_field or pk_field in data:
+    if not data or pk_field in data:
         return False
-    if session_dialect_name(session, model) is None or not _writes_returning(session, model):
+    mapper = _plain_mapper(session, model, pk_field)
+    if mapper is None or not _writes_returning(session, model):
         return False
     if is_tracked(model) or has_hooks(model, *_UPDATE_EVENTS):
         return False
-    mapper = sa_inspect(model)
     if mapper.validators or _foreign_listeners(mapper.dispatch, _UPDATE_EVENTS, _never):
         return False
     columns = mapper.column_attrs
     for key in data:
         if key not in columns or getattr(model, key).dispatch.set:
             return False
-    return _writer_allowed(session, mapper, pk_value, _neutral_for(model))
+    return _writer_allowed(session, mapper, pk_value, _neutral_for(mapper))
 
 
 def _never(_fn: Any) -> bool:
@@ -254,10 +262,8 @@ def can_read_directly(session: Any, model: Any, pk_field: str, pk_value: Any) ->
         pk_field: The key attribute the caller passed.
         pk_value: The key value, already converted to the column's type.
     """
-    if _plain_key(model) != pk_field or session_dialect_name(session, model) is None:
-        return False
-    mapper = sa_inspect(model)
-    if mapper.class_manager.dispatch.load:
+    mapper = _plain_mapper(session, model, pk_field)
+    if mapper is None or mapper.class_manager.dispatch.load:
         return False
     return _session_allows(session, mapper, pk_value, _own_listener, ("do_orm_execute",))
 

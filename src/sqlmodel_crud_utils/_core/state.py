@@ -72,6 +72,20 @@ def _state(obj: Any) -> Any:
 Snapshot = list[tuple[Any, dict[str, Any]]]
 
 
+#: mapper -> ``(attribute name, column)`` of its column attributes.
+_COLUMN_PAIRS: dict[Any, tuple[tuple[str, Any], ...]] = {}
+
+
+def _column_pairs(mapper: Any) -> tuple[tuple[str, Any], ...]:
+    """``(attribute name, column)`` of every column attribute of ``mapper``, computed once."""
+    pairs = _COLUMN_PAIRS.get(mapper)
+    if pairs is None:
+        pairs = tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs)
+        _COLUMN_PAIRS[mapper] = pairs
+    return pairs
+
+
+#: mapper -> its column attribute names (read per object by snapshots).
 _COLUMN_KEYS: dict[Any, tuple[str, ...]] = {}
 
 
@@ -79,8 +93,7 @@ def _column_keys(mapper: Any) -> tuple[str, ...]:
     """The column attribute names of ``mapper``, computed once."""
     keys = _COLUMN_KEYS.get(mapper)
     if keys is None:
-        keys = tuple(prop.key for prop in mapper.column_attrs)
-        _COLUMN_KEYS[mapper] = keys
+        keys = _COLUMN_KEYS[mapper] = tuple(key for key, _column in _column_pairs(mapper))
     return keys
 
 
@@ -131,18 +144,6 @@ def identity_model(obj: Any) -> type[Any]:
     return type(obj)
 
 
-def _column_pairs(model: Any) -> list[tuple[str, Any]]:
-    """``(attribute name, column)`` of every column attribute of ``model``, computed once."""
-    pairs = _COLUMN_PAIRS.get(model)
-    if pairs is None:
-        pairs = [(prop.key, prop.columns[0]) for prop in sa_inspect(model).column_attrs]
-        _COLUMN_PAIRS[model] = pairs
-    return pairs
-
-
-_COLUMN_PAIRS: dict[Any, list[tuple[str, Any]]] = {}
-
-
 def attach_loaded(session: Any, model: Any, row: Any, overrides: dict[str, Any]) -> Any:
     """A persistent ``model`` instance in ``session`` holding a row's values (no I/O).
 
@@ -152,10 +153,11 @@ def attach_loaded(session: Any, model: Any, row: Any, overrides: dict[str, Any])
     values, as setting them on a loaded object would.  The values are placed
     before ``make_transient_to_detached`` commits them as loaded state.
     """
-    obj = sa_inspect(model).class_manager.new_instance()
-    values = sa_inspect(obj).dict
+    mapper = sa_inspect(model)
+    obj = mapper.class_manager.new_instance()
+    values = _state(obj).dict
     mapping = row._mapping
-    for key, column in _column_pairs(model):
+    for key, column in _column_pairs(mapper):
         values[key] = overrides[key] if key in overrides else mapping[column]
     make_transient_to_detached(obj)
     session.add(obj)
