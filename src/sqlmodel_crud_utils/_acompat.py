@@ -58,3 +58,27 @@ def copy_rows(conn: Any, sql: str, table: Any, columns: list[str], rows: Any) ->
 
 
 __all__ = ["async_copy_rows", "async_open_stream", "copy_rows", "open_stream"]
+
+
+def _execute_committed(session: Any, bind: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """Execute ``stmt`` in a transaction of its own on ``bind`` and commit it.
+
+    Returns the one row the statement returned (``None`` for no row) when it
+    has ``RETURNING``, else the affected-row count.  ``session`` is the sync
+    session (unused; it keeps the signature of ``run_sync`` callables).
+    """
+    with bind.begin() as conn:
+        result = conn.execute(stmt, params)
+        return result.one_or_none() if result.returns_rows else result.rowcount
+
+
+async def async_execute_committed(
+    session: Any, bind: Any, stmt: Any, params: dict[str, Any]
+) -> Any:
+    """Run :func:`_execute_committed` for an async session (one greenlet switch)."""
+    return await session.run_sync(_execute_committed, bind, stmt, params)
+
+
+def execute_committed(session: Any, bind: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """Run :func:`_execute_committed` for a sync session."""
+    return _execute_committed(session, bind, stmt, params)

@@ -304,3 +304,40 @@ async def test_audited_model_still_gets_updated_by(
     async with AsyncSession(engine) as fresh:
         stored = (await fresh.exec(select(MxNote).where(MxNote.id == note_id))).one()
         assert stored.updated_by == "bob"
+
+
+async def test_plain_read_fires_the_session_events_of_a_load(session: AsyncSession) -> None:
+    first, second = await add_items(session, "direct", "orm")
+    fired: list[tuple[str, Any]] = []
+    plain = getattr(session, "sync_session", session)
+    names = ("loaded_as_persistent", "after_attach", "detached_to_persistent")
+
+    def recorder(name: str) -> Any:
+        def record(_session: Any, obj: Any) -> None:
+            fired.append((name, obj))
+
+        return record
+
+    listeners = {name: recorder(name) for name in names}
+    for name, fn in listeners.items():
+        event.listen(plain, name, fn)
+    try:
+        ok, item = await crud.get_row(first, session, Item)
+        assert ok is True
+        direct = list(fired)
+        fired.clear()
+        loaded = (await session.exec(select(Item).where(Item.id == second))).one()
+    finally:
+        for name, fn in listeners.items():
+            event.remove(plain, name, fn)
+    # The direct read fires what the ORM's own load fires, and nothing else.
+    assert fired == [("loaded_as_persistent", loaded)]
+    assert direct == [("loaded_as_persistent", item)]
+    state = sa_inspect(item)
+    assert state.key == sa_inspect(Item).identity_key_from_primary_key([first])
+    assert state.key[0] is sa_inspect(loaded).key[0]
+    # A rollback expires it like any loaded object, and it reloads on access.
+    await session.rollback()
+    assert "code" in sa_inspect(item).expired_attributes
+    await session.refresh(item)
+    assert item.code == "direct"

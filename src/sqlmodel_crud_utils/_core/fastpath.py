@@ -25,6 +25,13 @@ installed, without emitting SQL.  Anything unusual keeps the ORM path:
 When no row matches, the direct write's transaction is rolled back (so no
 write lock stays held) and the objects the session had loaded keep their
 values, as they would after the ORM path's lookup.
+
+A direct write outside any transaction of the session commits on a
+connection of its own (:func:`commit_alone_bind`): the session would
+otherwise open a transaction, check a connection out and commit it for that
+one statement.  The session then ends as a commit leaves it (objects expired
+when ``expire_on_commit`` is set, cached reads of the model invalidated), and
+this only happens when no listener could tell the difference.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import Engine
 
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
 from sqlmodel_crud_utils._core.state import in_block
@@ -45,6 +53,20 @@ FAST_PK_PARAM = "scu_fast_pk_value"
 
 #: Session events a flush would fire (a fast path skips the flush).
 _FLUSH_EVENTS = ("before_flush", "after_flush", "after_flush_postexec", "do_orm_execute")
+
+#: Session events of the transaction (and object lifecycle) a session-run write goes through.
+_TRANSACTION_EVENTS = (
+    "after_transaction_create",
+    "after_transaction_end",
+    "after_begin",
+    "before_commit",
+    "after_commit",
+    "after_rollback",
+    "after_soft_rollback",
+    "persistent_to_deleted",
+    "deleted_to_detached",
+    "persistent_to_detached",
+)
 
 #: Mapper events of a unit-of-work delete.
 _DELETE_EVENTS = ("before_delete", "after_delete")
@@ -280,3 +302,30 @@ def primary_key_row_select(model: Any) -> Any:
         stmt = select(table).where(mapper.primary_key[0] == bindparam(FAST_PK_PARAM))
         _row_selects[model] = stmt
     return stmt
+
+
+def commit_alone_bind(session: Any, mapper: Any) -> Any:
+    """The engine a direct write may run and commit on without the session's transaction.
+
+    ``None`` unless the session has no transaction and no ``transaction()``
+    block, begins transactions by itself (``autobegin``, not two-phase), is
+    bound to an engine (not a connection) for ``mapper``, and has no listeners
+    other than this package's on the events its own transaction would fire.
+    Call it after the ``can_*_directly`` check of the write.
+
+    Args:
+        session: The caller's session (sync or async).
+        mapper: The mapper of the written model.
+    """
+    plain = _sync_session(session)
+    if in_block(plain) or plain.in_transaction() or plain.twophase:
+        return None
+    if not getattr(plain, "autobegin", False):
+        return None
+    if _foreign_listeners(plain.dispatch, _TRANSACTION_EVENTS):
+        return None
+    try:
+        bind = plain.get_bind(mapper=mapper)
+    except Exception:
+        return None
+    return bind if isinstance(bind, Engine) else None

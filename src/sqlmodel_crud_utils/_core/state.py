@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
-from sqlalchemy.orm import InstanceState, make_transient_to_detached
+from sqlalchemy.orm import InstanceState
 from sqlalchemy.orm.attributes import set_committed_value
 
 #: ``session.info`` key holding the depth of nested ``transaction()`` blocks.
@@ -144,21 +144,45 @@ def identity_model(obj: Any) -> type[Any]:
     return type(obj)
 
 
+#: mapper -> (identity class, key position, ``(attribute name, position)`` per column).
+_ROW_LAYOUTS: dict[Any, tuple[Any, int, tuple[tuple[str, int], ...]]] = {}
+
+
+def _row_layout(mapper: Any) -> tuple[Any, int, tuple[tuple[str, int], ...]]:
+    """Where each column attribute sits in a row of ``SELECT <table columns>``, computed once."""
+    layout = _ROW_LAYOUTS.get(mapper)
+    if layout is None:
+        positions = {column: index for index, column in enumerate(mapper.local_table.c)}
+        pairs = tuple((key, positions[column]) for key, column in _column_pairs(mapper))
+        layout = (mapper._identity_class, positions[mapper.primary_key[0]], pairs)
+        _ROW_LAYOUTS[mapper] = layout
+    return layout
+
+
 def attach_loaded(session: Any, model: Any, row: Any, overrides: dict[str, Any]) -> Any:
     """A persistent ``model`` instance in ``session`` holding a row's values (no I/O).
 
-    What loading the row would give, for a row the caller knows is not in the
-    session's identity map: the columns of ``row`` (a result row), with
-    ``overrides`` (attribute name -> value) taking the place of the stored
-    values, as setting them on a loaded object would.  The values are placed
-    before ``make_transient_to_detached`` commits them as loaded state.
+    What loading the row gives, for a row of a plain single-key model (every
+    column of its table, in table order) that the caller knows is not in the
+    session's identity map: the columns of ``row``, with ``overrides``
+    (attribute name -> value) taking the place of the stored values, as
+    setting them on a loaded object would.  The instance enters the identity
+    map the way the ORM's loader puts it there, and the session's
+    ``loaded_as_persistent`` listeners run as they would for a load.
     """
+    plain = getattr(session, "sync_session", session)
     mapper = sa_inspect(model)
+    identity_class, key_position, pairs = _row_layout(mapper)
     obj = mapper.class_manager.new_instance()
-    values = _state(obj).dict
-    mapping = row._mapping
-    for key, column in _column_pairs(mapper):
-        values[key] = overrides[key] if key in overrides else mapping[column]
-    make_transient_to_detached(obj)
-    session.add(obj)
+    state = obj._sa_instance_state
+    values = state.dict
+    for key, position in pairs:
+        values[key] = overrides[key] if key in overrides else row[position]
+    identity = (identity_class, (row[key_position],), None)
+    state.key = identity
+    state.identity_token = None
+    state.session_id = plain.hash_key
+    plain.identity_map._add_unpresent(state, identity)
+    if plain.dispatch.loaded_as_persistent:
+        plain.dispatch.loaded_as_persistent(plain, state)
     return obj

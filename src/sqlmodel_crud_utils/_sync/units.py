@@ -17,10 +17,12 @@ from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
 
+from sqlmodel_crud_utils._acompat import execute_committed
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
 from sqlmodel_crud_utils._core.errors import bind_error, translate_error
 from sqlmodel_crud_utils._core.fastpath import (
     FAST_PK_PARAM,
+    commit_alone_bind,
     primary_key_delete,
     primary_key_row_select,
     primary_key_update,
@@ -303,6 +305,14 @@ class _NoMatch(Exception):
     """No row matched a direct write: end its transaction without writing."""
 
 
+def _committed_alone(session: Session, model: Any) -> None:
+    """Leave the session as committing a direct write through it would have."""
+    plain: Any = getattr(session, "sync_session", session)
+    if plain.expire_on_commit:
+        plain.expire_all()
+    invalidate_written(session, model)
+
+
 def _end_miss(session: Session) -> None:
     """Roll back a direct write that matched nothing, keeping loaded objects loaded."""
     kept = [] if in_block(session) else snapshot(list(session.identity_map.values()))
@@ -327,14 +337,21 @@ def delete_directly(
     """
     stmt = primary_key_delete(model)
     params = {FAST_PK_PARAM: pk_value}
+    mapper = mapper_of(model)
+    alone = commit_alone_bind(session, mapper)
     try:
+        if alone is not None:
+            if not execute_committed(session, alone, stmt, params):
+                raise _NoMatch
+            _committed_alone(session, model)
+            return True
         with write_unit(session):
-            bind = {"mapper": mapper_of(model)}
-            result = session.exec(stmt, params=params, bind_arguments=bind)
+            result = session.exec(stmt, params=params, bind_arguments={"mapper": mapper})
             if not result.rowcount:
                 raise _NoMatch
     except _NoMatch:
-        _end_miss(session)
+        if alone is None:
+            _end_miss(session)
         if raise_on_error:
             raise RecordNotFoundError(model, id_str, pk_field) from None
         return False
@@ -372,16 +389,24 @@ def update_directly(
     params = {names[key]: value for key, value in data.items()}
     params[FAST_PK_PARAM] = pk_value
     written: list[Any] = []
+    mapper = mapper_of(model)
+    alone = commit_alone_bind(session, mapper)
     try:
+        if alone is not None:
+            row = execute_committed(session, alone, stmt, params)
+            if row is None:
+                raise _NoMatch
+            _committed_alone(session, model)
+            return True, attach_loaded(session, model, row, data)
         with write_unit(session, written):
-            bind = {"mapper": mapper_of(model)}
-            result = session.exec(stmt, params=params, bind_arguments=bind)
+            result = session.exec(stmt, params=params, bind_arguments={"mapper": mapper})
             row = result.one_or_none()
             if row is None:
                 raise _NoMatch
             written.append(attach_loaded(session, model, row, data))
     except _NoMatch:
-        _end_miss(session)
+        if alone is None:
+            _end_miss(session)
         if raise_on_error:
             raise RecordNotFoundError(model, id_str, pk_field) from None
         return False, None
