@@ -82,3 +82,19 @@ async def async_execute_committed(
 def execute_committed(session: Any, bind: Any, stmt: Any, params: dict[str, Any]) -> Any:
     """Run :func:`_execute_committed` for a sync session."""
     return _execute_committed(session, bind, stmt, params)
+
+
+def _read_row(session: Any, mapper: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """The one row ``stmt`` returns (or ``None``), read in the session's transaction."""
+    conn = session.connection(bind_arguments={"mapper": mapper})
+    return conn.execute(stmt, params).one_or_none()
+
+
+async def async_read_row(session: Any, mapper: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """Run :func:`_read_row` for an async session (one greenlet switch)."""
+    return await session.run_sync(_read_row, mapper, stmt, params)
+
+
+def read_row(session: Any, mapper: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """Run :func:`_read_row` for a sync session."""
+    return _read_row(session, mapper, stmt, params)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
 
-from sqlmodel_crud_utils._acompat import async_execute_committed
+from sqlmodel_crud_utils._acompat import async_execute_committed, async_read_row
 from sqlmodel_crud_utils._async.hooks import fire_hooks
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
 from sqlmodel_crud_utils._core.errors import bind_error, translate_error
@@ -441,8 +441,7 @@ async def read_directly(
     """
     stmt = primary_key_row_select(model)
     try:
-        conn = await session.connection(bind_arguments={"mapper": mapper_of(model)})
-        row = (await conn.execute(stmt, {FAST_PK_PARAM: pk_value})).one_or_none()
+        row = await async_read_row(session, mapper_of(model), stmt, {FAST_PK_PARAM: pk_value})
     except Exception as exc:
         await reraise_read(session, exc, raise_on_error)
     if row is None:

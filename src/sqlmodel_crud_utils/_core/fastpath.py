@@ -143,9 +143,11 @@ def _plain_key(model: Any) -> tuple[str, Any] | None:
 def _plain_mapper(session: Any, model: Any, pk_field: str) -> Any:
     """The mapper when ``model`` is plain, ``pk_field`` is its key and the session is real."""
     plain = _plain_key(model)
-    if plain is None or plain[0] != pk_field or session_dialect_name(session, model) is None:
+    if plain is None or plain[0] != pk_field:
         return None
-    return plain[1]
+    if isinstance(getattr(_sync_session(session), "bind", None), Engine):
+        return plain[1]  # a session bound to an engine (checked without building a bind lookup)
+    return plain[1] if session_dialect_name(session, model) is not None else None
 
 
 def _sync_session(session: Any) -> Any:
@@ -174,9 +176,10 @@ def _session_allows(
 ) -> bool:
     """The session-state conditions: listeners, nothing pending, the row not loaded."""
     plain = _sync_session(session)
-    if _foreign_listeners(plain.dispatch, events, allowed):
+    # Anything new, deleted or modified (even without a net change) keeps the ORM path.
+    if plain._new or plain._deleted or plain.identity_map._modified:
         return False
-    if plain.new or plain.dirty or plain.deleted:
+    if _foreign_listeners(plain.dispatch, events, allowed):
         return False
     try:
         return mapper.identity_key_from_primary_key([pk_value]) not in plain.identity_map

@@ -80,10 +80,15 @@ def relationship_keys(model: Any) -> list[str]:
 
 def writable_keys(model: Any) -> list[str]:
     """Attribute names ``update_row`` may set: columns, relationships and model fields."""
+    return list(_writable_keys(model))
+
+
+@functools.lru_cache(maxsize=2048)
+def _writable_keys(model: Any) -> tuple[str, ...]:
     mapper = sa_inspect(model)
     keys = [prop.key for prop in mapper.attrs]
     keys.extend(name for name in getattr(model, "model_fields", {}) if name not in keys)
-    return keys
+    return tuple(keys)
 
 
 def column_attribute(model: Any, name: str, *, what: str = "column") -> Any:

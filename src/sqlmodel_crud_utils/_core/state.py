@@ -171,7 +171,7 @@ def attach_loaded(session: Any, model: Any, row: Any, overrides: dict[str, Any])
     ``loaded_as_persistent`` listeners run as they would for a load.
     """
     plain = getattr(session, "sync_session", session)
-    mapper = sa_inspect(model)
+    mapper = model.__mapper__
     identity_class, key_position, pairs = _row_layout(mapper)
     obj = mapper.class_manager.new_instance()
     state = obj._sa_instance_state

@@ -203,6 +203,13 @@ def primary_key_where(model: Any, pk_field: str, value: Any) -> Any:
     return getattr(model, pk_field) == coerce_id(model, pk_field, value)
 
 
+#: model -> its mapper (``inspect()`` walks the class each time; hot paths ask per call).
+_MAPPERS: dict[Any, Any] = {}
+
+
 def mapper_of(model: Any) -> Any:
     """The ORM mapper of ``model``."""
-    return sa_inspect(model)
+    mapper = _MAPPERS.get(model)
+    if mapper is None:
+        mapper = _MAPPERS[model] = sa_inspect(model)
+    return mapper

@@ -17,7 +17,7 @@ from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
 
-from sqlmodel_crud_utils._acompat import execute_committed
+from sqlmodel_crud_utils._acompat import execute_committed, read_row
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
 from sqlmodel_crud_utils._core.errors import bind_error, translate_error
 from sqlmodel_crud_utils._core.fastpath import (
@@ -440,8 +440,7 @@ def read_directly(
     """
     stmt = primary_key_row_select(model)
     try:
-        conn = session.connection(bind_arguments={"mapper": mapper_of(model)})
-        row = (conn.execute(stmt, {FAST_PK_PARAM: pk_value})).one_or_none()
+        row = read_row(session, mapper_of(model), stmt, {FAST_PK_PARAM: pk_value})
     except Exception as exc:
         reraise_read(session, exc, raise_on_error)
     if row is None:
