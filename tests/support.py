@@ -164,3 +164,11 @@ def isolated_hooks() -> Iterator[None]:
             hooks._registry.clear()
             hooks._registry.update(saved)
             hooks._resolved.clear()
+
+
+def pings_before_use(engine: Any) -> bool:
+    """Whether an engine tests pooled connections before use (at every checkout or after idling)."""
+    from sqlmodel_crud_utils._pool_ping import idle_ping_threshold
+
+    pool = getattr(engine, "sync_engine", engine).pool
+    return bool(getattr(pool, "_pre_ping", False)) or idle_ping_threshold(engine) is not None

@@ -22,6 +22,7 @@ from sqlmodel_crud_utils.engine import (
     normalize_url,
 )
 from sqlmodel_crud_utils.exceptions import ValidationError
+from tests.support import pings_before_use
 
 #: A PostgreSQL address where nothing listens: creating an engine must not connect.
 NOWHERE = "postgresql://app:s3cret@127.0.0.1:9/nothing"
@@ -244,7 +245,7 @@ def test_file_sqlite_uses_the_configured_pool(tmp_path: Path) -> None:
     assert isinstance(engine.pool, QueuePool)
     assert engine.pool.size() == 3
     assert engine.pool._max_overflow == 1
-    assert engine.pool._pre_ping is False
+    assert not pings_before_use(engine)
     engine.dispose()
 
 
@@ -254,8 +255,8 @@ def test_server_engines_are_created_without_connecting() -> None:
     assert sync_engine.url.drivername == "postgresql+psycopg"
     assert async_engine.url.drivername == "postgresql+asyncpg"
     assert sync_engine.pool.size() == 5
-    assert sync_engine.pool._pre_ping is True
-    assert async_engine.pool._pre_ping is True
+    assert pings_before_use(sync_engine)
+    assert pings_before_use(async_engine)
     assert async_engine.pool._recycle == 600
     assert async_engine.pool.checkedout() == 0
 
@@ -267,13 +268,13 @@ def test_pooled_engines_apply_pool_options() -> None:
         assert engine.pool.size() == 2
         assert engine.pool._max_overflow == 3
         assert engine.pool.timeout() == 4
-        assert engine.pool._pre_ping is True
+        assert pings_before_use(engine)
 
 
 def test_engine_kwargs_win_over_the_config() -> None:
     engine = create_engine_from_config(NOWHERE, pool_size=1, pool_pre_ping=False, echo=True)
     assert engine.pool.size() == 1
-    assert engine.pool._pre_ping is False
+    assert not pings_before_use(engine)
     assert engine.echo is True
     assert isinstance(create_engine_from_config(NOWHERE, poolclass=NullPool).pool, NullPool)
 
@@ -283,7 +284,7 @@ def test_pooled_engine_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("SCU_POOL_PRE_PING", "0")
     engine = create_pooled_engine(NOWHERE)
     assert engine.echo is False
-    assert engine.pool._pre_ping is True
+    assert pings_before_use(engine)
 
 
 def test_unsupported_url_is_rejected_before_any_engine_exists() -> None:

@@ -148,6 +148,10 @@ class DBConfig(BaseSettings):
         pool_recycle: Replace connections older than this many seconds (-1: never).
         pool_pre_ping: Test a connection before handing it out.  ``None``
             means on for server databases and off for SQLite.
+        pool_pre_ping_idle: With ``pool_pre_ping`` on, test only connections
+            that sat idle in the pool for at least this many seconds; one
+            returned a moment ago is handed out without the extra round trip.
+            ``0`` tests every checkout (SQLAlchemy's own ``pool_pre_ping``).
         sqlite_journal_mode: ``PRAGMA journal_mode`` for SQLite files.
         sqlite_synchronous: ``PRAGMA synchronous``.
         sqlite_busy_timeout: ``PRAGMA busy_timeout`` in milliseconds.
@@ -176,6 +180,7 @@ class DBConfig(BaseSettings):
     pool_timeout: float = Field(default=30, ge=0)
     pool_recycle: int = -1
     pool_pre_ping: bool | None = None
+    pool_pre_ping_idle: float = Field(default=0.5, ge=0)
     sqlite_journal_mode: str = "WAL"
     sqlite_synchronous: str = "NORMAL"
     sqlite_busy_timeout: int = 5000

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
+from ._pool_ping import install_idle_ping
 from .config import DBConfig, mask_url
 from .exceptions import ValidationError
 
@@ -175,8 +176,7 @@ def _engine_options(config: DBConfig, url: URL, overrides: Mapping[str, Any]) ->
             max_overflow=config.max_overflow,
             pool_timeout=config.pool_timeout,
         )
-    pre_ping = config.pool_pre_ping
-    options["pool_pre_ping"] = (not is_sqlite) if pre_ping is None else pre_ping
+    options["pool_pre_ping"] = _pre_ping(config, url)
 
     extra = dict(overrides)
     connect_args.update(extra.pop("connect_args", None) or {})
@@ -189,7 +189,35 @@ def _engine_options(config: DBConfig, url: URL, overrides: Mapping[str, Any]) ->
         for name in _POOL_SIZING:
             options.pop(name, None)
     options.update(extra)
+    if _idle_ping(config, url, overrides):
+        options["pool_pre_ping"] = False  # the idle-aware checkout ping replaces it
     return options
+
+
+def _pre_ping(config: DBConfig, url: URL) -> bool:
+    """Whether connections are tested before use (``None``: on for servers, off for SQLite)."""
+    if config.pool_pre_ping is None:
+        return url.get_backend_name() != "sqlite"
+    return config.pool_pre_ping
+
+
+def _idle_ping(config: DBConfig, url: URL, overrides: Mapping[str, Any]) -> bool:
+    """Whether the config's pre-ping runs as the idle-aware checkout ping.
+
+    Not when the caller passes ``pool_pre_ping``, a ``pool`` or ``poolclass``
+    (their own pool settings win), nor for a zero threshold.
+    """
+    if any(name in overrides for name in ("pool_pre_ping", "pool", "poolclass")):
+        return False
+    return _pre_ping(config, url) and config.pool_pre_ping_idle > 0
+
+
+def _finish(engine: Any, config: DBConfig, url: URL, overrides: Mapping[str, Any]) -> None:
+    """Install the SQLite hooks or the idle-aware checkout ping a new engine needs."""
+    if url.get_backend_name() == "sqlite":
+        install_sqlite_hooks(engine, config)
+    if _idle_ping(config, url, overrides):
+        install_idle_ping(_base_engine(engine), config.pool_pre_ping_idle)
 
 
 def create_engine_from_config(
@@ -217,8 +245,7 @@ def create_engine_from_config(
     """
     resolved, url = _resolve(config, async_=False)
     engine = create_engine(url, **_engine_options(resolved, url, engine_kwargs))
-    if url.get_backend_name() == "sqlite":
-        install_sqlite_hooks(engine, resolved)
+    _finish(engine, resolved, url, engine_kwargs)
     return engine
 
 
@@ -247,8 +274,7 @@ def create_async_engine_from_config(
 
     resolved, url = _resolve(config, async_=True)
     engine = create_async_engine(url, **_engine_options(resolved, url, engine_kwargs))
-    if url.get_backend_name() == "sqlite":
-        install_sqlite_hooks(engine, resolved)
+    _finish(engine, resolved, url, engine_kwargs)
     return engine
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import select
 
@@ -26,7 +28,7 @@ from sqlmodel_crud_utils.exceptions import ValidationError
 from sqlmodel_crud_utils.session import async_session_dependency, async_session_scope
 from tests import support
 from tests.models import Hero, Team
-from tests.support import BACKENDS, PG_URL, backend, require_postgres
+from tests.support import BACKENDS, PG_URL, backend, pings_before_use, require_postgres
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -324,7 +326,7 @@ async def test_pooled_engine_on_postgresql() -> None:
         assert engine.pool.size() == 3
         assert engine.pool.timeout() == 7
         assert engine.pool._max_overflow == 2
-        assert engine.pool._pre_ping is True
+        assert pings_before_use(engine)
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
     finally:
@@ -337,7 +339,7 @@ async def test_config_engine_on_postgresql_uses_pool_defaults() -> None:
     try:
         assert engine.pool.size() == 5
         assert engine.pool._max_overflow == 10
-        assert engine.pool._pre_ping is True
+        assert pings_before_use(engine)
         async with async_session_scope(engine, immediate=True) as session:
             conn = await session.connection()
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
@@ -351,7 +353,7 @@ async def test_pooled_engine_on_sqlite(tmp_path: Path) -> None:
     try:
         assert type(memory.pool).__name__ == "StaticPool"
         assert file.pool.size() == 3
-        assert file.pool._pre_ping is False
+        assert not pings_before_use(file)
         async with file.connect() as conn:
             assert await read_pragmas(conn) == {
                 "journal_mode": "wal",
@@ -362,3 +364,46 @@ async def test_pooled_engine_on_sqlite(tmp_path: Path) -> None:
     finally:
         await memory.dispose()
         await file.dispose()
+
+
+async def test_idle_connections_are_tested_and_replaced_when_dead() -> None:
+    require_postgres()
+    engine = create_async_engine_from_config(DBConfig(url=PG_URL, pool_pre_ping_idle=0.2))
+    pings: list[bool] = []
+    dialect = getattr(engine, "sync_engine", engine).dialect
+    ping = dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(True)
+        return ping(dbapi_connection)
+
+    dialect.do_ping = counted  # type: ignore[method-assign]
+    admin = create_async_engine_from_config(PG_URL, poolclass=NullPool)
+    try:
+        assert not engine.pool._pre_ping  # type: ignore[attr-defined]
+        async with engine.connect() as conn:
+            first = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        # Back in the pool a moment ago: handed out again without a test round trip.
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT pg_backend_pid()"))).scalar() == first
+        assert pings == []
+        async with admin.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        time.sleep(0.3)
+        # Idle past the threshold: tested, found dead and replaced; the caller sees no error.
+        async with engine.connect() as conn:
+            second = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        assert second != first
+        assert pings == [True]
+    finally:
+        await engine.dispose()
+        await admin.dispose()
+
+
+async def test_a_zero_idle_threshold_keeps_sqlalchemys_pre_ping() -> None:
+    engine = create_async_engine_from_config(DBConfig(url=PG_URL, pool_pre_ping_idle=0))
+    try:
+        assert engine.pool._pre_ping is True  # type: ignore[attr-defined]
+        assert pings_before_use(engine)
+    finally:
+        await engine.dispose()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 from sqlmodel.sql.expression import select
 
@@ -27,7 +29,7 @@ from sqlmodel_crud_utils.exceptions import ValidationError
 from sqlmodel_crud_utils.session import session_dependency, session_scope
 from tests import support
 from tests.models import Hero, Team
-from tests.support import BACKENDS, PG_URL, backend, require_postgres
+from tests.support import BACKENDS, PG_URL, backend, pings_before_use, require_postgres
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -323,7 +325,7 @@ def test_pooled_engine_on_postgresql() -> None:
         assert engine.pool.size() == 3
         assert engine.pool.timeout() == 7
         assert engine.pool._max_overflow == 2
-        assert engine.pool._pre_ping is True
+        assert pings_before_use(engine)
         with engine.connect() as conn:
             assert (conn.execute(text("SELECT 1"))).scalar() == 1
     finally:
@@ -336,7 +338,7 @@ def test_config_engine_on_postgresql_uses_pool_defaults() -> None:
     try:
         assert engine.pool.size() == 5
         assert engine.pool._max_overflow == 10
-        assert engine.pool._pre_ping is True
+        assert pings_before_use(engine)
         with session_scope(engine, immediate=True) as session:
             conn = session.connection()
             assert (conn.execute(text("SELECT 1"))).scalar() == 1
@@ -350,7 +352,7 @@ def test_pooled_engine_on_sqlite(tmp_path: Path) -> None:
     try:
         assert type(memory.pool).__name__ == "StaticPool"
         assert file.pool.size() == 3
-        assert file.pool._pre_ping is False
+        assert not pings_before_use(file)
         with file.connect() as conn:
             assert read_pragmas(conn) == {
                 "journal_mode": "wal",
@@ -361,3 +363,46 @@ def test_pooled_engine_on_sqlite(tmp_path: Path) -> None:
     finally:
         memory.dispose()
         file.dispose()
+
+
+def test_idle_connections_are_tested_and_replaced_when_dead() -> None:
+    require_postgres()
+    engine = create_engine_from_config(DBConfig(url=PG_URL, pool_pre_ping_idle=0.2))
+    pings: list[bool] = []
+    dialect = getattr(engine, "sync_engine", engine).dialect
+    ping = dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(True)
+        return ping(dbapi_connection)
+
+    dialect.do_ping = counted  # type: ignore[method-assign]
+    admin = create_engine_from_config(PG_URL, poolclass=NullPool)
+    try:
+        assert not engine.pool._pre_ping  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            first = (conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        # Back in the pool a moment ago: handed out again without a test round trip.
+        with engine.connect() as conn:
+            assert (conn.execute(text("SELECT pg_backend_pid()"))).scalar() == first
+        assert pings == []
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        time.sleep(0.3)
+        # Idle past the threshold: tested, found dead and replaced; the caller sees no error.
+        with engine.connect() as conn:
+            second = (conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        assert second != first
+        assert pings == [True]
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+def test_a_zero_idle_threshold_keeps_sqlalchemys_pre_ping() -> None:
+    engine = create_engine_from_config(DBConfig(url=PG_URL, pool_pre_ping_idle=0))
+    try:
+        assert engine.pool._pre_ping is True  # type: ignore[attr-defined]
+        assert pings_before_use(engine)
+    finally:
+        engine.dispose()
