@@ -11,20 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_crud_utils import a_sync as crud
 from sqlmodel_crud_utils.cache import InMemoryCache, configure_cache
+from tests._async.test_fast_paths import add_items
 from tests.models import Item
 from tests.statements import count_statements
-
-
-async def add_items(session: AsyncSession, *codes: str) -> list[int]:
-    ids = []
-    for code in codes:
-        ok, item = await crud.write_row(Item(code=code), session, raise_on_error=True)
-        assert ok is True
-        assert item is not None
-        assert item.id is not None
-        ids.append(item.id)
-    session.expunge_all()
-    return ids
 
 
 def plain(session: AsyncSession) -> Any:
@@ -139,9 +128,6 @@ async def test_cached_reads_are_invalidated_by_a_direct_write(session: AsyncSess
         assert ok is True
         assert again is not None
         assert again.label == "fresh"
-        session.expunge_all()
-        assert await crud.delete_row(key, session, Item) is True
-        assert await crud.get_row(key, session, Item, use_cache=True) == (False, None)
     finally:
         configure_cache(None)
 

@@ -10,20 +10,9 @@ from sqlmodel import Session, select
 
 from sqlmodel_crud_utils import sync as crud
 from sqlmodel_crud_utils.cache import InMemoryCache, configure_cache
+from tests._sync.test_fast_paths import add_items
 from tests.models import Item
 from tests.statements import count_statements
-
-
-def add_items(session: Session, *codes: str) -> list[int]:
-    ids = []
-    for code in codes:
-        ok, item = crud.write_row(Item(code=code), session, raise_on_error=True)
-        assert ok is True
-        assert item is not None
-        assert item.id is not None
-        ids.append(item.id)
-    session.expunge_all()
-    return ids
 
 
 def plain(session: Session) -> Any:
@@ -136,9 +125,6 @@ def test_cached_reads_are_invalidated_by_a_direct_write(session: Session) -> Non
         assert ok is True
         assert again is not None
         assert again.label == "fresh"
-        session.expunge_all()
-        assert crud.delete_row(key, session, Item) is True
-        assert crud.get_row(key, session, Item, use_cache=True) == (False, None)
     finally:
         configure_cache(None)
 
