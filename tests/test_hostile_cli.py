@@ -130,6 +130,7 @@ MODIFIERS = st.sampled_from(
         "",
     ]
 )
+MODIFIER_NAMES = ("unique", "nullable", "default", "fk")
 SPECS = st.builds(
     lambda name, type_, mods: ":".join([name, type_, *mods]),
     FIELD_NAMES,
@@ -138,12 +139,25 @@ SPECS = st.builds(
 ) | st.text(max_size=30)
 
 
+def modifiers_of(parts: list[str]) -> list[str]:
+    """Modifiers as documented: after ``default=``, parts not starting with a modifier name
+    continue the value."""
+    out: list[str] = []
+    for part in parts:
+        key = part.partition("=")[0].lower()
+        if out and out[-1].lower().startswith("default=") and key not in MODIFIER_NAMES:
+            out[-1] += ":" + part
+        else:
+            out.append(part)
+    return out
+
+
 def grammar_accepts(spec: str) -> bool:
     """The documented grammar: ``name:type[:unique|nullable|default=v|fk=tbl[.col]]``."""
     parts = spec.split(":")
     if len(parts) < 2 or not parts[0] or parts[1].lower() not in TYPES:
         return False
-    for modifier in parts[2:]:
+    for modifier in modifiers_of(parts[2:]):
         key, sep, value = modifier.partition("=")
         key = key.lower()
         if key in ("unique", "nullable") and not sep:
@@ -171,7 +185,7 @@ def test_field_specs_work_or_fail_cleanly(workspace: Workspace, spec: str) -> No
     else:
         assert grammar_accepts(spec), f"{spec!r} was accepted"
         parts = spec.split(":")
-        name, mods = parts[0], [m.lower() for m in parts[2:]]
+        name, mods = parts[0], [m.lower() for m in modifiers_of(parts[2:])]
         engine = sa.create_engine(workspace.url)
         try:
             inspector = sa.inspect(engine)

@@ -190,8 +190,9 @@ def test_checked_defaults_and_descriptions_replay(run: Invoker, fresh_url: str) 
     recorded as comments that change nothing."""
     run.ok(
         "table", "create", "events", "n:int:default=3", "f:float:default=1.5",
-        "ok:bool:default=false", "label:str:default=it's", "j:json:default=[1,2]",
-        "at:datetime:default=2024-01-31T10", "day:date:default=2024-01-31", "tm:time:default=10",
+        "ok:bool:default=false", "label:str:default=it's", "j:json:default={\"a\":[1,2]}",
+        "at:datetime:default=2024-01-31T10:15:30", "day:date:default=2024-01-31",
+        "tm:time:default=10:15", "url:str:default=http://x:80:unique",
         "-d", "first\n    raise SystemExit(3)\u2028second",
     )  # fmt: skip
     source = (run.root / "migrations" / "0001-schema-changes.py").read_text(encoding="utf-8")
@@ -203,10 +204,23 @@ def test_checked_defaults_and_descriptions_replay(run: Invoker, fresh_url: str) 
             db.t["events"].insert({"id": 1})
             row = db.t["events"][1]
         assert row == {
-            "id": 1, "n": 3, "f": 1.5, "ok": False, "label": "it's", "j": [1, 2],
-            "at": datetime.datetime(2024, 1, 31, 10), "day": datetime.date(2024, 1, 31),
-            "tm": datetime.time(10),
+            "id": 1, "n": 3, "f": 1.5, "ok": False, "label": "it's", "j": {"a": [1, 2]},
+            "at": datetime.datetime(2024, 1, 31, 10, 15, 30), "day": datetime.date(2024, 1, 31),
+            "tm": datetime.time(10, 15), "url": "http://x:80",
         }  # fmt: skip
+        # A colon part that starts with a modifier name is the modifier.
+        assert db_unique_columns(url, "events") == [["url"]]
+
+
+def db_unique_columns(url: str, table: str) -> list[list[str]]:
+    engine = sa.create_engine(url)
+    try:
+        inspector = sa.inspect(engine)
+        found = [i["column_names"] for i in inspector.get_indexes(table) if i["unique"]]
+        found += [c["column_names"] for c in inspector.get_unique_constraints(table)]
+        return sorted({tuple(c): list(c) for c in found}.values())
+    finally:
+        engine.dispose()
 
 
 def test_confirmations(run: Invoker) -> None:

@@ -140,8 +140,32 @@ def _convert(name: str, type_name: str, text: str) -> Any:
     return text
 
 
+#: The modifier names; after ``default=``, a part that does not start with one belongs to the value.
+MODIFIER_KEYS = frozenset({"unique", "nullable", "default", "fk"})
+
+
+def _modifiers(parts: list[str]) -> list[str]:
+    """The modifiers of a field spec, with colons inside a default value put back.
+
+    ``at:time:default=12:30:00`` has the default ``12:30:00``: a part that
+    follows ``default=...`` and does not start with a modifier name
+    (``unique``, ``nullable``, ``default``, ``fk``) continues the value.
+    """
+    modifiers: list[str] = []
+    for part in parts:
+        key = part.partition("=")[0].lower()
+        if modifiers and modifiers[-1].lower().startswith("default=") and key not in MODIFIER_KEYS:
+            modifiers[-1] = f"{modifiers[-1]}:{part}"
+        else:
+            modifiers.append(part)
+    return modifiers
+
+
 def parse_field(text: str) -> FieldSpec:
     """Parse ``name:type[:unique|nullable|default=v|fk=table[.col]]...``.
+
+    A default may contain colons (times, datetimes, JSON) as long as no part
+    after a colon starts with a modifier name.
 
     Raises:
         CLIError: For a missing type, an unknown type or modifier (exit code 1), or a
@@ -154,7 +178,7 @@ def parse_field(text: str) -> FieldSpec:
     if type_name not in TYPES:
         raise CLIError(f"unknown type {parts[1]!r} in {text!r}; types: {', '.join(TYPES)}")
     spec = FieldSpec(name, type_name)
-    for modifier in parts[2:]:
+    for modifier in _modifiers(parts[2:]):
         key, sep, value = modifier.partition("=")
         key = key.lower()
         if key == "nullable" and not sep:
