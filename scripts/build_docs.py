@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import importlib
 import os
 import pkgutil
 import re
@@ -307,6 +308,10 @@ def render_api(site: Site) -> None:
     import pdoc.render
 
     site.modules = public_modules()
+    for name in site.modules:  # load lazily imported public names, so pdoc sees them
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", ()):
+            getattr(module, attr, None)
     pdoc.render.configure(
         docformat="google",
         footer_text="sqlmodel-crud-utilities",

@@ -12,6 +12,7 @@ import html
 import importlib.util
 import re
 import sys
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -41,11 +42,23 @@ build_docs = _load_builder()
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     out = tmp_path_factory.mktemp("site")
-    problems = build_docs.build(out)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        problems = build_docs.build(out)
     assert not problems, "broken references:\n" + "\n".join(problems)
-    return out
+    return out, [str(w.message) for w in caught if w.filename.endswith(("extract.py", "doc.py"))]
+
+
+@pytest.fixture(scope="module")
+def site(built: tuple[Path, list[str]]) -> Path:
+    return built[0]
+
+
+def test_pdoc_resolves_every_public_name_and_module_once(built: tuple[Path, list[str]]) -> None:
+    """Lazily imported names in ``__all__`` resolve, and no module is documented twice."""
+    assert built[1] == []
 
 
 def _ids(page: Path, cache: dict[Path, set[str]]) -> set[str]:

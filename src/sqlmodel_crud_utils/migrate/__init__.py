@@ -68,5 +68,6 @@ def __getattr__(name: str) -> Any:
     if name == "AsyncMigrationRunner":
         from .aio.runner import AsyncMigrationRunner
 
+        globals()[name] = AsyncMigrationRunner  # later lookups (and introspection) find it
         return AsyncMigrationRunner
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
