@@ -211,6 +211,45 @@ async def qb_keyset(ctx: Any, count: int) -> list[list[Any]]:
 # ------------------------------------------------------------ single-row writes
 
 
+async def raw_insert_one(ctx: Any, params: list[tuple[Any, ...]]) -> list[Any]:
+    sql = ctx.sql["insert_returning"]
+    if _pg(ctx):
+        fetchrow = ctx.raw.fetchrow
+        return [await fetchrow(sql, *row) for row in params]
+    out = []
+    for row in params:
+        out.append((await ctx.raw.execute_fetchall(sql, row))[0])
+        await ctx.raw.commit()
+    return out
+
+
+async def core_insert_one(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    table = ctx.table
+    stmt = sa.insert(table).returning(*table.c)
+    out = []
+    async with ctx.engine.connect() as conn:
+        for row in rows:
+            async with conn.begin():
+                out.append((await conn.execute(stmt, row)).one())
+    return out
+
+
+async def core_insert_one_per_call(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """Core under the facade's execution model: every call its own transaction."""
+    table = ctx.table
+    stmt = sa.insert(table).returning(*table.c)
+    out = []
+    for row in rows:
+        async with ctx.engine.begin() as conn:
+            out.append((await conn.execute(stmt, row)).one())
+    return out
+
+
+async def facade_insert_one(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    table = ctx.db.t.bench_rows
+    return [await table.insert(row) for row in rows]
+
+
 async def raw_update(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> list[Any]:
     sql = ctx.sql["update"]
     out = []

@@ -39,12 +39,14 @@ TARGETS: dict[tuple[str, str], tuple[float, str]] = {
     ("delete", "delete_row"): (1.3, "core"),
     ("hooks", "write_row + 3 no-op hooks"): (1.05, "write_row, no hooks (same run)"),
     ("get", "facade table[pk]"): (1.3, "core, transaction per call"),
+    ("insert1", "facade.insert"): (1.3, "core, transaction per call"),
 }
 
 #: Operation -> (title, unit of the per-operation figure).
 OPERATIONS: dict[str, tuple[str, str]] = {
     "insert": ("bulk insert into an empty table", "row"),
     "upsert": ("bulk upsert, half the rows existing", "row"),
+    "insert1": ("insert one row per call", "call"),
     "get": ("get by primary key", "call"),
     "page": ("filtered, ordered page of 100 (offset)", "page"),
     "keyset": ("filtered, ordered page of 100 (keyset)", "page"),
@@ -101,6 +103,13 @@ def verify_upsert(ctx: Any, _inp: Any, result: Any) -> None:
         returned = sorted(result[1], key=lambda row: row.id)
         keys = sample_keys(ctx.data.n)
         check_rows([returned[key - 1] for key in keys], [wanted[key - 1] for key in keys], "upsert")
+
+
+def verify_insert_one(ctx: Any, inp: list[Any], result: list[Any]) -> None:
+    """The first ``len(inp)`` rows, each returned by its own call and in the table."""
+    wanted = ctx.data.rows[: len(inp)]
+    check_rows(result, wanted, "insert one (returned)")
+    _verify_written(ctx, wanted, len(wanted), "insert one")
 
 
 def verify_get(ctx: Any, keys: list[int], result: list[Any]) -> None:
@@ -197,6 +206,7 @@ def build_cases(ctx: Any, impl: Any, sizes: dict[str, int]) -> list[Case]:
     page_count = max(1, len(data.page_order) // 100)
     pages = [(i * 7) % page_count + 1 for i in range(sizes["pages"])]
     work = [(key, updated_values(key)) for key in spread(list(range(1, n + 1)), sizes["writes"])]
+    singles = data.rows[: sizes["writes"]]
     delete_keys = spread(list(range(2, n + 1)), sizes["writes"])
     pool_keys = get_keys[: sizes["pool"]]
     upsert_stmt = upsert_statement(ctx.family, table)
@@ -230,6 +240,10 @@ def build_cases(ctx: Any, impl: Any, sizes: dict[str, int]) -> list[Case]:
              lambda c, p: impl.core_executemany(c, p, upsert_stmt), verify_upsert),
         Case("upsert", "bulk_upsert_mappings", n, "half", dicts(upsert_rows),
              impl.lib_bulk_upsert, verify_upsert),
+        Case("insert1", "raw", len(singles), "empty", raw(singles), impl.raw_insert_one,
+             verify_insert_one),
+        Case("insert1", "core", len(singles), "empty", dicts(singles), impl.core_insert_one,
+             verify_insert_one),
         Case("get", "raw", len(get_keys), "full", const(get_keys), impl.raw_get,
              verify_get, "full"),
         Case("get", "core", len(get_keys), "full", const(get_keys), impl.core_get,
@@ -270,6 +284,10 @@ def build_cases(ctx: Any, impl: Any, sizes: dict[str, int]) -> list[Case]:
                  impl.facade_insert_all, verify_insert, "full"),
             Case("upsert", "facade.upsert_all", n, "half", dicts(upsert_rows),
                  impl.facade_upsert_all, verify_upsert),
+            Case("insert1", "core, transaction per call", len(singles), "empty", dicts(singles),
+                 impl.core_insert_one_per_call, verify_insert_one),
+            Case("insert1", "facade.insert", len(singles), "empty", dicts(singles),
+                 impl.facade_insert_one, verify_insert_one),
             Case("get", "core, transaction per call", len(get_keys), "full", const(get_keys),
                  impl.core_get_per_call, verify_get, "full"),
             Case("get", "facade table[pk]", len(get_keys), "full", const(get_keys),

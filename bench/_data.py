@@ -215,6 +215,7 @@ def raw_sql(driver: str, table: str = "bench_rows") -> dict[str, str]:
     select = _SELECT.format(table=table)
     texts = {
         "insert": _INSERT.format(table=table),
+        "insert_returning": _INSERT.format(table=table) + f" RETURNING {', '.join(COLUMNS)}",
         "upsert": _UPSERT.format(table=table),
         "get": f"{select} WHERE id = ?",
         "page": f"{select} WHERE score >= ? ORDER BY score, id LIMIT 100 OFFSET ?",

@@ -197,6 +197,45 @@ def qb_keyset(ctx: Any, count: int) -> list[list[Any]]:
 # ------------------------------------------------------------ single-row writes
 
 
+def raw_insert_one(ctx: Any, params: list[tuple[Any, ...]]) -> list[Any]:
+    cur = ctx.raw.cursor()
+    sql = ctx.sql["insert_returning"]
+    out = []
+    for row in params:
+        cur.execute(sql, row)
+        out.append(cur.fetchone())
+        ctx.raw.commit()
+    cur.close()
+    return out
+
+
+def core_insert_one(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    table = ctx.table
+    stmt = sa.insert(table).returning(*table.c)
+    out = []
+    with ctx.engine.connect() as conn:
+        for row in rows:
+            with conn.begin():
+                out.append(conn.execute(stmt, row).one())
+    return out
+
+
+def core_insert_one_per_call(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """Core under the facade's execution model: every call its own transaction."""
+    table = ctx.table
+    stmt = sa.insert(table).returning(*table.c)
+    out = []
+    for row in rows:
+        with ctx.engine.begin() as conn:
+            out.append(conn.execute(stmt, row).one())
+    return out
+
+
+def facade_insert_one(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    table = ctx.db.t.bench_rows
+    return [table.insert(row) for row in rows]
+
+
 def raw_update(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> list[Any]:
     cur = ctx.raw.cursor()
     sql = ctx.sql["update"]

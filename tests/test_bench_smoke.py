@@ -39,7 +39,7 @@ def test_quick_benchmark_verifies_every_case(tmp_path: Path) -> None:
     for entry in results:
         assert len(entry["rounds_s"]) == report["meta"]["rounds"]
     seen = {(entry["op"], entry["impl"]) for entry in results}
-    for op in ("insert", "upsert", "get", "page", "update", "delete"):
+    for op in ("insert", "upsert", "insert1", "get", "page", "update", "delete"):
         assert (op, "raw") in seen
         assert (op, "core") in seen
     for case in (
@@ -52,6 +52,8 @@ def test_quick_benchmark_verifies_every_case(tmp_path: Path) -> None:
         ("update", "update_row"),
         ("delete", "delete_row"),
         ("hooks", "write_row + 3 no-op hooks"),
+        ("insert1", "core, transaction per call"),
+        ("insert1", "facade.insert"),
         ("pool", "get_row, new connection per call"),
     ):
         assert case in seen
