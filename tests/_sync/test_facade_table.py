@@ -187,6 +187,28 @@ def test_insert_all_conflict_modes(items: Table) -> None:
     assert [row.id for row in items()] == [5]
 
 
+def test_writes_convert_values_and_leave_the_given_dicts_alone(db: Database) -> None:
+    table = db.create(Item)
+    given = {"id": None, "name": 5, "qty": "3"}
+    assert table.insert(given) == Item(id=1, name="5", qty=3)
+    assert given == {"id": None, "name": 5, "qty": "3"}
+    rows = [
+        {"id": 1, "name": "one", "qty": "4"},
+        {"id": 2, "name": 2, "qty": 1},
+        {"qty": 6, "name": "x", "id": 3},
+    ]
+    copies = [dict(row) for row in rows]
+    assert table.upsert_all(rows, batch_size=2) == 3
+    assert rows == copies
+    written = [(row.id, row.name, row.qty) for row in table()]
+    assert written == [(1, "one", 4), (2, "2", 1), (3, "x", 6)]
+    scoped = table.xtra(shop="s")
+    assert scoped.insert({"name": "y"}, id=4, qty=2) == Item(id=4, name="y", qty=2, shop="s")
+    with pytest.raises(ValidationError):
+        table.insert({"name": "z", "qty": "many"})
+    assert table.count == 4
+
+
 # ------------------------------------------------------------------- reads
 
 

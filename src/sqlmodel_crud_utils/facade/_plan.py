@@ -38,6 +38,10 @@ __all__ = ["TablePlan", "filter_value", "plan_for", "returning_supported", "sqli
 
 Converter = Callable[[Any], Any]
 
+#: The checks of one dict shape: ``(column, exact type, converter)`` for the columns
+#: whose values may need converting, and the autoincrement key if the shape has it.
+_ShapeChecks = tuple[tuple[tuple[str, type | None, Converter], ...], str | None]
+
 #: Distinct filter shapes cached per table before the cache starts over.
 _MAX_SHAPES = 256
 
@@ -167,6 +171,8 @@ class TablePlan:
             else None
         )
         self._lookups: dict[tuple[Any, ...], sa.Select[Any]] = {}
+        self._shapes: dict[tuple[str, ...], _ShapeChecks] = {}
+        self._statements: dict[tuple[Any, ...], Any] = {}
 
     # ------------------------------------------------------------- values
 
@@ -175,7 +181,8 @@ class TablePlan:
 
         ``None`` for the autoincrement primary key is always dropped; for
         records read from objects, ``None`` for a column with a server default
-        too, and attributes that are not columns are ignored.
+        too, and attributes that are not columns are ignored.  A value of
+        exactly its column's Python type is bound as given.
 
         Raises:
             SchemaError: If a key of a dict record is not a column.
@@ -183,6 +190,7 @@ class TablePlan:
         """
         out: dict[str, Any] = {}
         writers = self.writers
+        exact = self.exact_types
         for key, value in values.items():
             if key not in writers:
                 if from_object:
@@ -194,8 +202,48 @@ class TablePlan:
                 out[key] = None
                 continue
             writer = writers[key]
-            out[key] = value if writer is None else writer(value)
+            out[key] = value if writer is None or type(value) is exact[key] else writer(value)
         return out
+
+    def dict_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`write_values` for a dict record: a new dict, ``values`` is not changed.
+
+        The column checks are worked out once per shape (the keys, in order),
+        so a row costs a copy plus a type test of the values that may need
+        converting.
+
+        Raises:
+            SchemaError: If a key is not a column.
+            ValidationError: If a value cannot be converted to its column's type.
+        """
+        shape = tuple(values)
+        found = self._shapes.get(shape)
+        if found is None:
+            if any(key not in self.writers for key in shape):
+                # Not cached: the error (and which of several comes first) is write_values'.
+                return self.write_values(values, False)
+            found = self._shape_checks(shape)
+        checks, auto = found
+        out = dict(values)
+        for key, exact, writer in checks:
+            value = out[key]
+            if value is not None and type(value) is not exact:
+                out[key] = writer(value)
+        if auto is not None and out[auto] is None:
+            del out[auto]
+        return out
+
+    def _shape_checks(self, shape: tuple[str, ...]) -> _ShapeChecks:
+        checks = tuple(
+            (key, self.exact_types[key], writer)
+            for key in shape
+            if (writer := self.writers[key]) is not None
+        )
+        auto = self.autoincrement_pk if self.autoincrement_pk in shape else None
+        if len(self._shapes) >= _MAX_SHAPES:
+            self._shapes.clear()
+        found = self._shapes[shape] = (checks, auto)
+        return found
 
     def filter_values(self, filters: Mapping[str, Any]) -> dict[str, Any]:
         """Convert filter values to their columns' types.
@@ -228,6 +276,20 @@ class TablePlan:
         return value if column is None or value is None else filter_value(column, value)
 
     # --------------------------------------------------------- statements
+
+    def statement(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """The statement ``build`` makes, built once per ``key`` (and cached per table).
+
+        SQLAlchemy caches the compiled form of equal statements anyway; keeping
+        the statement object also saves building it and working out its cache key.
+        """
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = build()
+            if len(self._statements) >= _MAX_SHAPES:
+                self._statements.clear()
+            self._statements[key] = statement
+        return statement
 
     def lookup(self, filters: Mapping[str, Any], *, limit: int) -> tuple[Any, dict[str, Any]]:
         """``SELECT * ... WHERE <filters> ORDER BY <pk> LIMIT <limit>`` and its parameters.

@@ -28,6 +28,7 @@ __all__ = [
     "key_columns",
     "key_filters",
     "on_conflict",
+    "upsert_statement",
     "select_stmt",
 ]
 
@@ -212,3 +213,17 @@ def on_conflict(
     set_ = {name: insert.excluded[name] for name in names}
     where = sa.and_(*conditions(table, scope)) if scope else None
     return insert.on_conflict_do_update(index_elements=list(conflict), set_=set_, where=where)
+
+
+def upsert_statement(
+    dialect: str, table: sa.Table, conflict: Sequence[str], update_columns: Sequence[str] | None
+) -> Any:
+    """:func:`on_conflict` without an ``xtra`` scope, built once per table and shape.
+
+    Bulk writes run one per batch; the same statement object is reused.
+    """
+    update = None if update_columns is None else tuple(update_columns)
+    key = ("on_conflict", dialect, tuple(conflict), update)
+    return plan_for(table).statement(
+        key, lambda: on_conflict(dialect, table, conflict, update_columns)
+    )

@@ -239,6 +239,20 @@ class AsyncDatabaseCore:
             result = await conn.execute(statement, params)
             return [dict(row) for row in result.mappings()]
 
+    async def _write_one(self, statement: Any, params: Mapping[str, Any] | None) -> sa.RowMapping:
+        """Run a one-row write with ``RETURNING`` and return the row (as :meth:`_fetch` reads).
+
+        The common case opens its write transaction directly, as :meth:`_fetch` does.
+        """
+        if self._lock is None and self._bound is None and self._tx.get() is None:
+            try:
+                async with self._write_engine.connect() as conn, conn.begin():
+                    return (await conn.execute(statement, params)).mappings().one()
+            except sa_exc.DBAPIError as exc:
+                raise self._translate(exc) from exc
+        async with self._connection(write=True) as conn:
+            return (await conn.execute(statement, params)).mappings().one()
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """Run a block in one transaction that every call of the facade joins.

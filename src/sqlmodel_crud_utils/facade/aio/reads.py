@@ -101,7 +101,13 @@ class AsyncTableReads(TableTwin):
         return table
 
     async def _table(self) -> sa.Table:
-        table = await self._db._reflect_missing(self._name, view=self._is_view)
+        db = self._db
+        if db._opened and not db._stale and db._storable_names.get(self._name):
+            # What _reflect_missing finds first for a known name, without its awaits.
+            known = db._catalog.get(self._name, view=self._is_view)
+            if known is not None:
+                return known
+        table = await db._reflect_missing(self._name, view=self._is_view)
         if table is None:
             raise self._missing()
         return table

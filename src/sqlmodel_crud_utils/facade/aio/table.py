@@ -18,6 +18,7 @@ from sqlmodel_crud_utils.exceptions import (
     SchemaError,
     ValidationError,
 )
+from sqlmodel_crud_utils.hooks import has_hooks
 
 from .._ddl import drop
 from .._plan import TablePlan, plan_for, returning_supported
@@ -31,12 +32,18 @@ from .._statements import (
     filtered_delete,
     key_filters,
     on_conflict,
+    upsert_statement,
 )
 from .transform import AsyncTableTransform
 
 __all__ = ["AsyncTable", "AsyncView"]
 
 Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+#: The hook events of a single-row insert; without hooks for them it takes the short path.
+_CREATE_EVENTS = ("before_create", "after_create")
+_BULK_INSERT = ("before_bulk_insert", "after_bulk_insert")
 
 
 def _key_set(row: dict[str, Any]) -> tuple[str, ...]:
@@ -49,12 +56,19 @@ class AsyncTable(AsyncTableTransform):
     # -------------------------------------------------------------- writes
 
     def _values(self, table: sa.Table, record: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        values, from_object = record_to_dict(record)
-        if kwargs:
-            values.update(kwargs)
-        if self._xtra:
-            values = apply_xtra(values, self._xtra)
-        values = plan_for(table).write_values(values, from_object)
+        plan = plan_for(table)
+        if record is None or type(record) is dict:
+            values: dict[str, Any] = record if record is not None else {}
+            if kwargs or self._xtra:
+                values = apply_xtra({**values, **kwargs}, self._xtra)
+            values = plan.dict_values(values)
+        else:
+            values, from_object = record_to_dict(record)
+            if kwargs:
+                values.update(kwargs)
+            if self._xtra:
+                values = apply_xtra(values, self._xtra)
+            values = plan.write_values(values, from_object)
         # created_by / updated_by from the current user; values given by the caller win.
         stamp = audit_values(table, inserting=True)
         return {**stamp, **values} if stamp else values
@@ -135,7 +149,11 @@ class AsyncTable(AsyncTableTransform):
         """
         table = await self._table()
         values = self._values(table, record, kwargs)
-        async with self._db._connection(write=True) as conn:
+        db = self._db
+        if returning_supported(db._dialect) and not has_hooks(self._name, *_CREATE_EVENTS):
+            row = await db._write_one(plan_for(table).insert_returning, values or None)
+            return self._shape(row, True)
+        async with db._connection(write=True) as conn:
             await fire_hooks("before_create", self._name, conn, rows=[values])
             row = await self._insert_row(conn, table, values)
             await fire_hooks("after_create", self._name, conn, rows=[dict(row)])
@@ -337,6 +355,9 @@ class AsyncTable(AsyncTableTransform):
         done = 0
         stamp = audit_values(table, inserting=True)
         plan = plan_for(table)
+        row_values = self._row_reader(plan, scope, stamp)
+        dialect = self._db._dialect
+        before, after = ("before_bulk_upsert", "after_bulk_upsert") if conflict else _BULK_INSERT
         iterator = iter(records)
         async with self._db._connection(write=True) as conn:
             if truncate:
@@ -347,34 +368,42 @@ class AsyncTable(AsyncTableTransform):
                     break
                 if prepare is not None:
                     batch = [await prepare(record) for record in batch]
-                rows = [self._batch_row(plan, record, scope, stamp) for record in batch]
-                event = "bulk_upsert" if conflict else "bulk_insert"
-                await fire_hooks(f"before_{event}", self._name, conn, rows=rows)
+                rows = [row_values(record) for record in batch]
+                await fire_hooks(before, self._name, conn, rows=rows)
                 for keys, group in itertools.groupby(rows, key=_key_set):
                     payload = list(group)
                     if conflict:
                         update = None if ignore and not (replace or upsert) else list(keys)
                         if update is not None and stamp.get("created_by") is not None:
                             update = [name for name in update if name != "created_by"]
-                        statement = on_conflict(self._db._dialect, table, conflict, update)
+                        statement = upsert_statement(dialect, table, conflict, update)
                     else:
-                        statement = sa.insert(table)
+                        statement = plan.insert_plain
                     await conn.execute(statement, payload)
-                await fire_hooks(f"after_{event}", self._name, conn, rows=rows)
+                await fire_hooks(after, self._name, conn, rows=rows)
                 done += len(batch)
                 if on_progress is not None:
                     on_progress(done)
         return done
 
     @staticmethod
-    def _batch_row(
-        plan: TablePlan, record: Any, scope: Mapping[str, Any], stamp: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        values, from_object = record_to_dict(record)
-        if scope:
-            values = apply_xtra(values, scope)
-        values = plan.write_values(values, from_object)
-        return {**stamp, **values} if stamp else values
+    def _row_reader(
+        plan: TablePlan, scope: Mapping[str, Any], stamp: Mapping[str, Any]
+    ) -> Callable[[Any], dict[str, Any]]:
+        """The function that turns one record of a bulk write into its row values."""
+        dict_values = plan.dict_values
+
+        def row_values(record: Any) -> dict[str, Any]:
+            if type(record) is dict:
+                values = dict_values(apply_xtra(dict(record), scope) if scope else record)
+            else:
+                values, from_object = record_to_dict(record)
+                if scope:
+                    values = apply_xtra(values, scope)
+                values = plan.write_values(values, from_object)
+            return {**stamp, **values} if stamp else values
+
+        return row_values
 
     async def upsert_all(
         self,

@@ -238,6 +238,20 @@ class DatabaseCore:
             result = conn.execute(statement, params)
             return [dict(row) for row in result.mappings()]
 
+    def _write_one(self, statement: Any, params: Mapping[str, Any] | None) -> sa.RowMapping:
+        """Run a one-row write with ``RETURNING`` and return the row (as :meth:`_fetch` reads).
+
+        The common case opens its write transaction directly, as :meth:`_fetch` does.
+        """
+        if self._lock is None and self._bound is None and self._tx.get() is None:
+            try:
+                with self._write_engine.connect() as conn, conn.begin():
+                    return (conn.execute(statement, params)).mappings().one()
+            except sa_exc.DBAPIError as exc:
+                raise self._translate(exc) from exc
+        with self._connection(write=True) as conn:
+            return (conn.execute(statement, params)).mappings().one()
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """Run a block in one transaction that every call of the facade joins.
