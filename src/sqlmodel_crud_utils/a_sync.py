@@ -22,9 +22,14 @@ from sqlmodel import SQLModel, select
 
 from sqlmodel_crud_utils import cache, utils
 from sqlmodel_crud_utils._async import bulk_history
-from sqlmodel_crud_utils._async.bulk import bulk_failure, run_bulk_statements, run_upsert_chunks
+from sqlmodel_crud_utils._async.bulk import (
+    bulk_failure,
+    run_bulk_statements,
+    run_upsert_chunks,
+    run_upsert_directly,
+)
 from sqlmodel_crud_utils._async.hooks import fire_hooks
-from sqlmodel_crud_utils._async.inserts import bulk_insert_mappings
+from sqlmodel_crud_utils._async.inserts import bulk_insert_mappings, insert_objects_directly
 from sqlmodel_crud_utils._async.query import AsyncQueryBuilder
 from sqlmodel_crud_utils._async.units import (
     apply_update,
@@ -41,6 +46,7 @@ from sqlmodel_crud_utils._async.units import (
     write_unit,
 )
 from sqlmodel_crud_utils._async.writes import get_or_create, restore_row, soft_delete_row
+from sqlmodel_crud_utils._core.bulkpath import can_upsert_directly, keeps_values_through_commit
 from sqlmodel_crud_utils._core.dialects import rows_per_statement, session_dialect_name
 from sqlmodel_crud_utils._core.fastpath import (
     can_delete_directly,
@@ -488,9 +494,18 @@ async def insert_data_rows(
     rows = materialise(data_rows)
     model = type(rows[0]) if rows else SQLModel
     await fire_hooks("before_bulk_insert", model, session_inst, rows=rows)
+    readable: list[ModelT] = []  # what the commit keeps readable (filled once rows are written)
     try:
-        async with write_unit(session_inst, rows, "after_bulk_insert", model, rows=rows):
-            session_inst.add_all(rows)
+        async with write_unit(session_inst, readable, "after_bulk_insert", model, rows=rows):
+            direct = await insert_objects_directly(session_inst, model, rows)
+            if direct is None:
+                session_inst.add_all(rows)
+            if (
+                direct is None
+                or not direct.complete
+                or keeps_values_through_commit(session_inst, model, "after_bulk_insert")
+            ):
+                readable.extend(rows)
     except Exception as exc:
         logger.error(f"insert_data_rows bulk insert failed: {exc!r}")
         logger.info("insert_data_rows: inserting rows one by one")
@@ -700,17 +715,22 @@ async def bulk_upsert_mappings(
             logger.warning(warning)
     returned: list[ModelT] = []
     plan = UpsertPlan(pk_fields, set_columns, on_conflict, chunk_size, dialect, resurrect)
+    shape = can_upsert_directly(session_inst, model, list(payload[0]), plan)
     try:
         async with write_unit(session_inst, (), "after_bulk_upsert", model, rows=returned):
             before = None
             if bulk_history.tracked(model):
                 keys = [k for k in (key_of(row, pk_fields) for row in payload) if k is not None]
                 before = await bulk_history.read_rows(session_inst, model, pk_fields, keys)
-            objects = await run_upsert_chunks(session_inst, upsert, model, payload, plan)
+            if shape is not None:
+                objects = await run_upsert_directly(session_inst, model, payload, plan, shape)
+            else:
+                objects = await run_upsert_chunks(session_inst, upsert, model, payload, plan)
             if before is not None:
                 await bulk_history.record_upsert(session_inst, model, before, objects)
             returned.extend(objects)
-            taken = snapshot(objects)
+            keep = keeps_values_through_commit(session_inst, model, "after_bulk_upsert")
+            taken = snapshot(objects) if keep else []
     except Exception as exc:
         await undo_write(session_inst)
         logger.error(f"bulk_upsert_mappings failed for {model.__name__}: {exc!r}")

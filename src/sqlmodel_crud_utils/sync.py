@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import SQLModel, select
 
 from sqlmodel_crud_utils import cache, utils
+from sqlmodel_crud_utils._core.bulkpath import can_upsert_directly, keeps_values_through_commit
 from sqlmodel_crud_utils._core.dialects import rows_per_statement, session_dialect_name
 from sqlmodel_crud_utils._core.fastpath import (
     can_delete_directly,
@@ -52,9 +53,14 @@ from sqlmodel_crud_utils._core.statements import (
     key_of,
 )
 from sqlmodel_crud_utils._sync import bulk_history
-from sqlmodel_crud_utils._sync.bulk import bulk_failure, run_bulk_statements, run_upsert_chunks
+from sqlmodel_crud_utils._sync.bulk import (
+    bulk_failure,
+    run_bulk_statements,
+    run_upsert_chunks,
+    run_upsert_directly,
+)
 from sqlmodel_crud_utils._sync.hooks import fire_hooks
-from sqlmodel_crud_utils._sync.inserts import bulk_insert_mappings
+from sqlmodel_crud_utils._sync.inserts import bulk_insert_mappings, insert_objects_directly
 from sqlmodel_crud_utils._sync.query import QueryBuilder
 from sqlmodel_crud_utils._sync.units import (
     apply_update,
@@ -487,9 +493,18 @@ def insert_data_rows(
     rows = materialise(data_rows)
     model = type(rows[0]) if rows else SQLModel
     fire_hooks("before_bulk_insert", model, session_inst, rows=rows)
+    readable: list[ModelT] = []  # what the commit keeps readable (filled once rows are written)
     try:
-        with write_unit(session_inst, rows, "after_bulk_insert", model, rows=rows):
-            session_inst.add_all(rows)
+        with write_unit(session_inst, readable, "after_bulk_insert", model, rows=rows):
+            direct = insert_objects_directly(session_inst, model, rows)
+            if direct is None:
+                session_inst.add_all(rows)
+            if (
+                direct is None
+                or not direct.complete
+                or keeps_values_through_commit(session_inst, model, "after_bulk_insert")
+            ):
+                readable.extend(rows)
     except Exception as exc:
         logger.error(f"insert_data_rows bulk insert failed: {exc!r}")
         logger.info("insert_data_rows: inserting rows one by one")
@@ -699,17 +714,22 @@ def bulk_upsert_mappings(
             logger.warning(warning)
     returned: list[ModelT] = []
     plan = UpsertPlan(pk_fields, set_columns, on_conflict, chunk_size, dialect, resurrect)
+    shape = can_upsert_directly(session_inst, model, list(payload[0]), plan)
     try:
         with write_unit(session_inst, (), "after_bulk_upsert", model, rows=returned):
             before = None
             if bulk_history.tracked(model):
                 keys = [k for k in (key_of(row, pk_fields) for row in payload) if k is not None]
                 before = bulk_history.read_rows(session_inst, model, pk_fields, keys)
-            objects = run_upsert_chunks(session_inst, upsert, model, payload, plan)
+            if shape is not None:
+                objects = run_upsert_directly(session_inst, model, payload, plan, shape)
+            else:
+                objects = run_upsert_chunks(session_inst, upsert, model, payload, plan)
             if before is not None:
                 bulk_history.record_upsert(session_inst, model, before, objects)
             returned.extend(objects)
-            taken = snapshot(objects)
+            keep = keeps_values_through_commit(session_inst, model, "after_bulk_upsert")
+            taken = snapshot(objects) if keep else []
     except Exception as exc:
         undo_write(session_inst)
         logger.error(f"bulk_upsert_mappings failed for {model.__name__}: {exc!r}")

@@ -14,7 +14,9 @@ from sqlmodel import SQLModel
 from sqlmodel_crud_utils._async import bulk_history
 from sqlmodel_crud_utils._async.hooks import fire_hooks
 from sqlmodel_crud_utils._async.units import undo_write, write_unit
+from sqlmodel_crud_utils._core.bulkpath import ModelShape, evaluating_none
 from sqlmodel_crud_utils._core.dialects import rows_per_statement, session_dialect_name
+from sqlmodel_crud_utils._core.hydrate import load_rows, payload_order, upsert_parameters
 from sqlmodel_crud_utils._core.statements import (
     UpsertPlan,
     key_of,
@@ -76,6 +78,34 @@ async def run_upsert_chunks(
             result = await session.exec(stmt, params=params, execution_options=options)
             objects.extend(result.scalars().all())
     return order_like_payload(objects, payload, plan.pk_fields)
+
+
+async def run_upsert_directly(
+    session: AsyncSession,
+    model: type[ModelT],
+    payload: Sequence[Mapping[str, Any]],
+    plan: UpsertPlan,
+    shape: ModelShape,
+) -> list[ModelT]:
+    """Execute the upsert chunk by chunk and load its rows without the ORM's loader.
+
+    The statement, its chunks and their executemany groups are those of
+    ``run_upsert_chunks``; the rows come back as plain rows (``dml_strategy``
+    ``"raw"``) and ``_core.hydrate.load_rows`` makes the instances, as the
+    ORM's loader would with ``populate_existing`` (see ``_core.bulkpath``).
+    """
+    assert plan.dialect is not None
+    stmt = upsert_statement(model, plan)
+    options = {"dml_strategy": "raw"}
+    keeps_none = evaluating_none(shape)
+    objects: list[ModelT] = []
+    size = rows_per_statement(len(payload[0]), plan.dialect, plan.chunk_size)
+    for chunk in chunked(payload, size):
+        seen: dict[Any, Any] = {}  # one load per statement: its first row of an identity wins
+        for params in upsert_parameters(list(chunk), keeps_none):
+            result = await session.exec(stmt, params=params, execution_options=options)
+            objects.extend(load_rows(session, shape, result, seen))
+    return payload_order(objects, payload, plan.pk_fields)
 
 
 async def run_bulk_statements(

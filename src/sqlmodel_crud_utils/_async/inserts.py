@@ -1,4 +1,10 @@
-"""``bulk_insert_mappings``: many rows from mappings, no model instances, optionally by COPY."""
+"""Bulk inserts: ``bulk_insert_mappings`` (mappings, optionally by COPY) and new objects.
+
+``insert_objects_directly`` is the direct path of ``insert_data_rows`` for
+plain models: one statement per group of alike objects instead of the
+session's unit of work, with the same statements and the same end state
+(see ``_core.bulkpath`` and ``_core.hydrate``).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,13 @@ from sqlmodel_crud_utils._async import bulk_history
 from sqlmodel_crud_utils._async.bulk import bulk_failure
 from sqlmodel_crud_utils._async.hooks import fire_hooks
 from sqlmodel_crud_utils._async.units import undo_write, write_unit
+from sqlmodel_crud_utils._core.bulkpath import can_insert_directly
+from sqlmodel_crud_utils._core.hydrate import (
+    ObjectInsert,
+    apply_inserted,
+    plan_object_insert,
+    register_inserted,
+)
 from sqlmodel_crud_utils._core.inserts import (
     DEFAULT_CHUNK_ROWS,
     InsertPlan,
@@ -26,7 +39,7 @@ from sqlmodel_crud_utils.utils import check_chunk_size
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["bulk_insert_mappings"]
+__all__ = ["bulk_insert_mappings", "insert_objects_directly"]
 
 
 async def bulk_insert_mappings(
@@ -110,6 +123,37 @@ async def bulk_insert_mappings(
             raise bulk_failure(exc, total) from exc
         raise
     return True, total
+
+
+async def insert_objects_directly(
+    session: AsyncSession, model: Any, rows: list[Any]
+) -> ObjectInsert | None:
+    """Insert new ``model`` instances without the unit of work, when that is the same.
+
+    The objects are written with the statements a flush would use, grouped
+    as a flush groups them, and left persistent in the session as a flush
+    leaves them.  Nothing is done (and ``None`` returned) when the model,
+    the session's listeners or the objects need the unit of work; a failing
+    statement raises with the objects still new (as after the flush's
+    rollback).
+
+    Returns:
+        The plan the objects were inserted by, or ``None`` when they were not.
+    """
+    allowed = can_insert_directly(session, model)
+    if allowed is None:
+        return None
+    shape, dialect = allowed
+    plan = plan_object_insert(model, shape, dialect, rows)
+    if plan is None:
+        return None
+    bind = {"mapper": shape.mapper}
+    for group in plan.groups:
+        params = group.params[0] if group.single else group.params
+        result = await session.exec(group.statement, params=params, bind_arguments=bind)
+        apply_inserted(plan, group, result)
+    register_inserted(session, plan)
+    return plan
 
 
 def _check_keys_present(model: Any, plan: InsertPlan) -> None:

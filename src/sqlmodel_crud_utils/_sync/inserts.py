@@ -1,5 +1,11 @@
 # This file is generated from src/sqlmodel_crud_utils/_async/inserts.py by scripts/unasync.py. Do not edit it by hand.
-"""``bulk_insert_mappings``: many rows from mappings, no model instances, optionally by COPY."""
+"""Bulk inserts: ``bulk_insert_mappings`` (mappings, optionally by COPY) and new objects.
+
+``insert_objects_directly`` is the direct path of ``insert_data_rows`` for
+plain models: one statement per group of alike objects instead of the
+session's unit of work, with the same statements and the same end state
+(see ``_core.bulkpath`` and ``_core.hydrate``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,13 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 
 from sqlmodel_crud_utils._acompat import copy_rows
+from sqlmodel_crud_utils._core.bulkpath import can_insert_directly
+from sqlmodel_crud_utils._core.hydrate import (
+    ObjectInsert,
+    apply_inserted,
+    plan_object_insert,
+    register_inserted,
+)
 from sqlmodel_crud_utils._core.inserts import (
     DEFAULT_CHUNK_ROWS,
     InsertPlan,
@@ -27,7 +40,7 @@ from sqlmodel_crud_utils.utils import check_chunk_size
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-__all__ = ["bulk_insert_mappings"]
+__all__ = ["bulk_insert_mappings", "insert_objects_directly"]
 
 
 def bulk_insert_mappings(
@@ -111,6 +124,35 @@ def bulk_insert_mappings(
             raise bulk_failure(exc, total) from exc
         raise
     return True, total
+
+
+def insert_objects_directly(session: Session, model: Any, rows: list[Any]) -> ObjectInsert | None:
+    """Insert new ``model`` instances without the unit of work, when that is the same.
+
+    The objects are written with the statements a flush would use, grouped
+    as a flush groups them, and left persistent in the session as a flush
+    leaves them.  Nothing is done (and ``None`` returned) when the model,
+    the session's listeners or the objects need the unit of work; a failing
+    statement raises with the objects still new (as after the flush's
+    rollback).
+
+    Returns:
+        The plan the objects were inserted by, or ``None`` when they were not.
+    """
+    allowed = can_insert_directly(session, model)
+    if allowed is None:
+        return None
+    shape, dialect = allowed
+    plan = plan_object_insert(model, shape, dialect, rows)
+    if plan is None:
+        return None
+    bind = {"mapper": shape.mapper}
+    for group in plan.groups:
+        params = group.params[0] if group.single else group.params
+        result = session.exec(group.statement, params=params, bind_arguments=bind)
+        apply_inserted(plan, group, result)
+    register_inserted(session, plan)
+    return plan
 
 
 def _check_keys_present(model: Any, plan: InsertPlan) -> None:
