@@ -28,8 +28,8 @@ __all__ = [
     "key_columns",
     "key_filters",
     "on_conflict",
-    "upsert_statement",
     "select_stmt",
+    "upsert_statement",
 ]
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

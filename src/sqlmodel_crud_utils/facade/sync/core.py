@@ -239,9 +239,10 @@ class DatabaseCore:
             return [dict(row) for row in result.mappings()]
 
     def _write_one(self, statement: Any, params: Mapping[str, Any] | None) -> sa.RowMapping:
-        """Run a one-row write with ``RETURNING`` and return the row (as :meth:`_fetch` reads).
+        """Run a one-row write with ``RETURNING`` and return its row.
 
-        The common case opens its write transaction directly, as :meth:`_fetch` does.
+        The common case (no transaction, no bound connection, no lock) opens its
+        write transaction directly, as :meth:`_fetch` does for reads.
         """
         if self._lock is None and self._bound is None and self._tx.get() is None:
             try:

@@ -44,7 +44,9 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 
 #: The hook events of a single-row insert; without hooks for them it takes the short path.
 _CREATE_EVENTS = ("before_create", "after_create")
+#: The hook events around each batch of ``insert_all`` (plain, then with a conflict clause).
 _BULK_INSERT = ("before_bulk_insert", "after_bulk_insert")
+_BULK_UPSERT = ("before_bulk_upsert", "after_bulk_upsert")
 
 
 def _key_set(row: dict[str, Any]) -> tuple[str, ...]:
@@ -356,7 +358,7 @@ class Table(TableTransform):
         plan = plan_for(table)
         row_values = self._row_reader(plan, scope, stamp)
         dialect = self._db._dialect
-        before, after = ("before_bulk_upsert", "after_bulk_upsert") if conflict else _BULK_INSERT
+        before, after = _BULK_UPSERT if conflict else _BULK_INSERT
         iterator = iter(records)
         with self._db._connection(write=True) as conn:
             if truncate:
