@@ -264,14 +264,33 @@ async def raw_update(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> list[A
     return out
 
 
+def _update_statement(table: Any) -> Any:
+    """``UPDATE ... SET name = :name, score = :score WHERE id = :key RETURNING *``, built once."""
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("key"))
+        .values(name=sa.bindparam("name"), score=sa.bindparam("score"))
+        .returning(*table.c)
+    )
+
+
 async def core_update(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> list[Any]:
-    table = ctx.table
-    stmt = sa.update(table).where(table.c.id == sa.bindparam("key")).returning(*table.c)
+    stmt = _update_statement(ctx.table)
     out = []
     async with ctx.engine.connect() as conn:
         for key, values in work:
             async with conn.begin():
-                out.append((await conn.execute(stmt.values(**values), {"key": key})).one())
+                out.append((await conn.execute(stmt, {"key": key, **values})).one())
+    return out
+
+
+async def core_update_per_call(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> list[Any]:
+    """Core committing each update on a connection of its own, as ``update_row`` does."""
+    stmt = _update_statement(ctx.table)
+    out = []
+    for key, values in work:
+        async with ctx.engine.begin() as conn:
+            out.append((await conn.execute(stmt, {"key": key, **values})).one())
     return out
 
 
@@ -304,6 +323,17 @@ async def core_delete(ctx: Any, keys: list[int]) -> list[bool]:
         for key in keys:
             async with conn.begin():
                 out.append((await conn.execute(stmt, {"key": key})).rowcount == 1)
+    return out
+
+
+async def core_delete_per_call(ctx: Any, keys: list[int]) -> list[bool]:
+    """Core committing each delete on a connection of its own, as ``delete_row`` does."""
+    table = ctx.table
+    stmt = sa.delete(table).where(table.c.id == sa.bindparam("key"))
+    out = []
+    for key in keys:
+        async with ctx.engine.begin() as conn:
+            out.append((await conn.execute(stmt, {"key": key})).rowcount == 1)
     return out
 
 

@@ -248,14 +248,33 @@ def raw_update(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> list[Any]:
     return out
 
 
+def _update_statement(table: Any) -> Any:
+    """``UPDATE ... SET name = :name, score = :score WHERE id = :key RETURNING *``, built once."""
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("key"))
+        .values(name=sa.bindparam("name"), score=sa.bindparam("score"))
+        .returning(*table.c)
+    )
+
+
 def core_update(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> list[Any]:
-    table = ctx.table
-    stmt = sa.update(table).where(table.c.id == sa.bindparam("key")).returning(*table.c)
+    stmt = _update_statement(ctx.table)
     out = []
     with ctx.engine.connect() as conn:
         for key, values in work:
             with conn.begin():
-                out.append(conn.execute(stmt.values(**values), {"key": key}).one())
+                out.append((conn.execute(stmt, {"key": key, **values})).one())
+    return out
+
+
+def core_update_per_call(ctx: Any, work: list[tuple[int, dict[str, Any]]]) -> list[Any]:
+    """Core committing each update on a connection of its own, as ``update_row`` does."""
+    stmt = _update_statement(ctx.table)
+    out = []
+    for key, values in work:
+        with ctx.engine.begin() as conn:
+            out.append((conn.execute(stmt, {"key": key, **values})).one())
     return out
 
 
@@ -285,6 +304,17 @@ def core_delete(ctx: Any, keys: list[int]) -> list[bool]:
         for key in keys:
             with conn.begin():
                 out.append(conn.execute(stmt, {"key": key}).rowcount == 1)
+    return out
+
+
+def core_delete_per_call(ctx: Any, keys: list[int]) -> list[bool]:
+    """Core committing each delete on a connection of its own, as ``delete_row`` does."""
+    table = ctx.table
+    stmt = sa.delete(table).where(table.c.id == sa.bindparam("key"))
+    out = []
+    for key in keys:
+        with ctx.engine.begin() as conn:
+            out.append((conn.execute(stmt, {"key": key})).rowcount == 1)
     return out
 
 
