@@ -128,6 +128,7 @@ def load_rows(session: Any, shape: ModelShape, result: Any, seen: dict[Any, Any]
     plain = _sync_session(session)
     mapper = shape.mapper
     identity_map = plain.identity_map
+    held = identity_map._dict  # identities with a state, alive or not (``get`` tells)
     lookup = identity_map.get
     add_new = identity_map._add_unpresent
     new_instance = mapper.class_manager.new_instance
@@ -156,9 +157,9 @@ def load_rows(session: Any, shape: ModelShape, result: Any, seen: dict[Any, Any]
         if obj is not None:
             out.append(obj)
             continue
-        obj = lookup(identity)
+        obj = lookup(identity) if identity in held else None
         if obj is None:
-            if _null_key(key_values, partial_keys):
+            if (key_values[0] is None) if single_key else _null_key(key_values, partial_keys):
                 out.append(None)
                 continue
             obj = new_instance()
@@ -224,14 +225,17 @@ class InsertGroup:
 
     Attributes:
         objects: The objects, in flush order.
-        params: Their parameters, keyed by column key.
+        params: Their parameters, keyed by column key (a mapping may hold other
+            keys too, which no column uses).
+        keys: The column keys the parameters give values for.
         statement: The ``INSERT`` (with the flush's ``RETURNING`` of generated values).
         returning: Whether rows come back for the objects (keys, server defaults).
         single: Whether the one object is executed alone (not as an executemany).
     """
 
     objects: list[Any]
-    params: list[dict[str, Any]]
+    params: list[Mapping[str, Any]]
+    keys: frozenset[str]
     statement: Any = None
     returning: bool = False
     single: bool = False
@@ -309,6 +313,8 @@ def plan_object_insert(
         for key, column in zip(shape.attributes, shape.columns, strict=True)
     ]
     column_keys = tuple(column.key for column in shape.columns)
+    every_column = frozenset(column_keys)
+    same_keys = shape.same_keys
     read_all = itemgetter(*shape.attributes)
     groups: list[InsertGroup] = []
     last_keys: Any = None
@@ -319,7 +325,8 @@ def plan_object_insert(
         state = obj._sa_instance_state
         if state.key is not None or state.session_id is not None:
             return None
-        params: dict[str, Any] | None = None
+        params: Mapping[str, Any] | None = None
+        keys: frozenset[str]
         try:
             values = read_all(obj.__dict__)
         except KeyError:
@@ -328,19 +335,22 @@ def plan_object_insert(
             if len(column_keys) == 1:
                 values = (values,)
             if _PLAIN_TYPES.issuperset(map(type, values)):
-                params = dict(zip(column_keys, values, strict=True))
+                # Every column has a plain value: the object's own attributes serve as
+                # the parameters (other keys there are not columns and go unused).
+                params = obj.__dict__ if same_keys else dict(zip(column_keys, values, strict=True))
+                keys = every_column
         if params is None:
             params = _object_parameters(obj, pairs, as_none)
             if params is None:
                 return None
             if values is None:
                 complete = False
-        keys = params.keys()
-        if groups and (keys == last_keys):
+            keys = frozenset(params)
+        if groups and keys == last_keys:
             groups[-1].objects.append(obj)
             groups[-1].params.append(params)
         else:
-            groups.append(InsertGroup([obj], [params]))
+            groups.append(InsertGroup([obj], [params], keys=keys))
             last_keys = keys
     plan = ObjectInsert(shape, complete=complete)
     for group in groups:
@@ -352,7 +362,7 @@ def _finish_group(shape: ModelShape, dialect: Any, group: InsertGroup) -> list[I
     """The statement (and executions) of a group, chosen as the flush chooses them."""
     mapper = shape.mapper
     table = shape.table
-    keys = group.params[0].keys()
+    keys = group.keys
     has_all_pks = mapper._pk_keys_by_table[table].issubset(keys)
     eager = mapper._prefer_eager_defaults(dialect, table)
     has_all_defaults = mapper._server_default_col_keys[table].issubset(keys) if eager else True
@@ -371,7 +381,7 @@ def _finish_group(shape: ModelShape, dialect: Any, group: InsertGroup) -> list[I
         group.returning = True
         return [group]
     return [
-        InsertGroup([obj], [params], group.statement, single=True)
+        InsertGroup([obj], [params], keys, group.statement, single=True)
         for obj, params in zip(group.objects, group.params, strict=True)
     ]
 
