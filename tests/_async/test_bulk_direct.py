@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel_crud_utils import DBConfig, create_async_engine_from_config, hooks
 from sqlmodel_crud_utils import a_sync as crud
 from sqlmodel_crud_utils._async import inserts as object_inserts
+from sqlmodel_crud_utils.cache import InMemoryCache, configure_cache
 from sqlmodel_crud_utils.exceptions import TransactionError
 from sqlmodel_crud_utils.transactions import a_transaction
 from tests.mixin_models import MxNote, MxToken
@@ -312,6 +313,29 @@ async def test_upsert_of_soft_delete_models_matches_the_orm_path(
     assert paths.direct_upserts == 2
 
 
+@pytest.mark.parametrize("outcome", ["commit", "rollback"])
+async def test_upsert_in_a_transaction_block_matches_the_orm_path(
+    engine: AsyncEngine, twin: AsyncEngine, paths: Paths, outcome: str
+) -> None:
+    async def scenario(db: AsyncEngine) -> Any:
+        async with AsyncSession(db) as session:
+            _, first = await crud.bulk_upsert_mappings(item_rows(1, 4, "old"), session, Item)
+            inside: Any = None
+            try:
+                async with a_transaction(session):
+                    written = await crud.bulk_upsert_mappings(item_rows(2, 6), session, Item)
+                    inside = returned_state(session, written)
+                    if outcome == "rollback":
+                        raise RuntimeError("undo")
+            except TransactionError:
+                pass
+            after = [object_state(session, row) for row in first]
+            return inside, after, session_state(session)
+
+    await same_both_ways(engine, twin, paths, scenario, Item)
+    assert paths.direct_upserts == 2
+
+
 async def test_upsert_keeps_the_orm_path_when_it_could_differ(
     session: AsyncSession, paths: Paths
 ) -> None:
@@ -534,3 +558,34 @@ async def test_insert_of_audited_rows_fills_the_audit_columns(
     assert paths.direct_inserts == 0
     ok, rows = await crud.insert_data_rows([Note(body="n")], session)
     assert paths.direct_inserts == 1
+
+
+@pytest.mark.parametrize("in_block", [False, True])
+async def test_direct_writes_keep_the_read_cache_right(
+    session: AsyncSession, paths: Paths, in_block: bool
+) -> None:
+    configure_cache(InMemoryCache())
+    try:
+        await crud.bulk_upsert_mappings(item_rows(1, 3, "old"), session, Item)
+        _, cached = await crud.get_rows(session, Item, use_cache=True, sort_field="id")
+        assert [row.label for row in cached] == ["old-1", "old-2"]
+        async with contextlib.AsyncExitStack() as stack:
+            if in_block:
+                await stack.enter_async_context(a_transaction(session))
+            # Inside a block the uncommitted writes are read, never a stale cached page.
+            await crud.insert_data_rows([Item(id=10, code="inserted")], session)
+            _, rows = await crud.get_rows(session, Item, use_cache=True, sort_field="id")
+            assert [row.label for row in rows] == ["old-1", "old-2", ""]
+            await crud.bulk_upsert_mappings(item_rows(2, 3, "new"), session, Item)
+            _, rows = await crud.get_rows(session, Item, use_cache=True, sort_field="id")
+            assert [row.label for row in rows] == ["old-1", "new-2", ""]
+        session.expunge_all()
+        _, rows = await crud.get_rows(session, Item, use_cache=True, sort_field="id")
+        assert [(row.code, row.label) for row in rows] == [
+            ("code-1", "old-1"),
+            ("code-2", "new-2"),
+            ("inserted", ""),
+        ]
+    finally:
+        configure_cache(None)
+    assert (paths.direct_upserts, paths.direct_inserts) == (2, 1)

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from sqlmodel_crud_utils import DBConfig, create_engine_from_config, hooks
 from sqlmodel_crud_utils import sync as crud
 from sqlmodel_crud_utils._sync import inserts as object_inserts
+from sqlmodel_crud_utils.cache import InMemoryCache, configure_cache
 from sqlmodel_crud_utils.exceptions import TransactionError
 from sqlmodel_crud_utils.transactions import transaction
 from tests.mixin_models import MxNote, MxToken
@@ -308,6 +309,29 @@ def test_upsert_of_soft_delete_models_matches_the_orm_path(
     assert paths.direct_upserts == 2
 
 
+@pytest.mark.parametrize("outcome", ["commit", "rollback"])
+def test_upsert_in_a_transaction_block_matches_the_orm_path(
+    engine: Engine, twin: Engine, paths: Paths, outcome: str
+) -> None:
+    def scenario(db: Engine) -> Any:
+        with Session(db) as session:
+            _, first = crud.bulk_upsert_mappings(item_rows(1, 4, "old"), session, Item)
+            inside: Any = None
+            try:
+                with transaction(session):
+                    written = crud.bulk_upsert_mappings(item_rows(2, 6), session, Item)
+                    inside = returned_state(session, written)
+                    if outcome == "rollback":
+                        raise RuntimeError("undo")
+            except TransactionError:
+                pass
+            after = [object_state(session, row) for row in first]
+            return inside, after, session_state(session)
+
+    same_both_ways(engine, twin, paths, scenario, Item)
+    assert paths.direct_upserts == 2
+
+
 def test_upsert_keeps_the_orm_path_when_it_could_differ(session: Session, paths: Paths) -> None:
     ok, heroes = crud.bulk_upsert_mappings(
         [{"id": 1, "name": "a", "secret_name": "s"}], session, Hero
@@ -522,3 +546,34 @@ def test_insert_of_audited_rows_fills_the_audit_columns(session: Session, paths:
     assert paths.direct_inserts == 0
     ok, rows = crud.insert_data_rows([Note(body="n")], session)
     assert paths.direct_inserts == 1
+
+
+@pytest.mark.parametrize("in_block", [False, True])
+def test_direct_writes_keep_the_read_cache_right(
+    session: Session, paths: Paths, in_block: bool
+) -> None:
+    configure_cache(InMemoryCache())
+    try:
+        crud.bulk_upsert_mappings(item_rows(1, 3, "old"), session, Item)
+        _, cached = crud.get_rows(session, Item, use_cache=True, sort_field="id")
+        assert [row.label for row in cached] == ["old-1", "old-2"]
+        with contextlib.ExitStack() as stack:
+            if in_block:
+                stack.enter_context(transaction(session))
+            # Inside a block the uncommitted writes are read, never a stale cached page.
+            crud.insert_data_rows([Item(id=10, code="inserted")], session)
+            _, rows = crud.get_rows(session, Item, use_cache=True, sort_field="id")
+            assert [row.label for row in rows] == ["old-1", "old-2", ""]
+            crud.bulk_upsert_mappings(item_rows(2, 3, "new"), session, Item)
+            _, rows = crud.get_rows(session, Item, use_cache=True, sort_field="id")
+            assert [row.label for row in rows] == ["old-1", "new-2", ""]
+        session.expunge_all()
+        _, rows = crud.get_rows(session, Item, use_cache=True, sort_field="id")
+        assert [(row.code, row.label) for row in rows] == [
+            ("code-1", "old-1"),
+            ("code-2", "new-2"),
+            ("inserted", ""),
+        ]
+    finally:
+        configure_cache(None)
+    assert (paths.direct_upserts, paths.direct_inserts) == (2, 1)
