@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy import inspect as sa_inspect
 
+from sqlmodel_crud_utils._core.state import plain_session
 from sqlmodel_crud_utils._core.statements import UpsertPlan
 from sqlmodel_crud_utils.hooks import has_hooks
 from sqlmodel_crud_utils.tracking import is_tracked
@@ -149,10 +150,6 @@ def _shape_of(model: Any) -> ModelShape | None:
     )
 
 
-def _sync_session(session: Any) -> Any:
-    return getattr(session, "sync_session", session)
-
-
 def session_dialect(session: Any, model: Any) -> Any:
     """The dialect of the engine ``session`` uses for ``model`` (``None`` for session doubles)."""
     try:
@@ -180,7 +177,7 @@ def _foreign_listeners(dispatch: Any, events: Iterable[str], audited: bool) -> b
 
 def _stock_session(session: Any) -> bool:
     """Whether adding and flushing are the ORM's own methods on both session layers."""
-    for cls in {type(session), type(_sync_session(session))}:
+    for cls in {type(session), type(plain_session(session))}:
         for name in _UNIT_OF_WORK_METHODS:
             owner = _module(getattr(cls, name, None)).split(".", 1)[0]
             if owner not in ("sqlalchemy", "sqlmodel"):
@@ -191,7 +188,7 @@ def _stock_session(session: Any) -> bool:
 def _real_session(session: Any, model: Any) -> tuple[Any, Any] | None:
     """``(sync session, dialect)`` of a real, unsharded session, else ``None``."""
     dialect = session_dialect(session, model)
-    plain = _sync_session(session)
+    plain = plain_session(session)
     if dialect is None or getattr(plain, "connection_callable", None) is not None:
         return None
     if not hasattr(plain, "identity_map") or not hasattr(plain, "dispatch"):
@@ -280,7 +277,7 @@ def keeps_values_through_commit(session: Any, model: Any, after_event: str) -> b
     values written are what the helpers give back).  Otherwise the commit
     leaves them as they are and the snapshot would be wasted work.
     """
-    if getattr(_sync_session(session), "expire_on_commit", True) is not False:
+    if getattr(plain_session(session), "expire_on_commit", True) is not False:
         return True
     return has_hooks(model, after_event)
 

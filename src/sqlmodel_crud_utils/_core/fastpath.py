@@ -43,7 +43,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
-from sqlmodel_crud_utils._core.state import in_block
+from sqlmodel_crud_utils._core.state import in_block, plain_session
 from sqlmodel_crud_utils.hooks import has_hooks
 from sqlmodel_crud_utils.softdelete import has_soft_delete_columns
 from sqlmodel_crud_utils.tracking import is_tracked
@@ -145,13 +145,9 @@ def _plain_mapper(session: Any, model: Any, pk_field: str) -> Any:
     plain = _plain_key(model)
     if plain is None or plain[0] != pk_field:
         return None
-    if isinstance(getattr(_sync_session(session), "bind", None), Engine):
+    if isinstance(getattr(plain_session(session), "bind", None), Engine):
         return plain[1]  # a session bound to an engine (checked without building a bind lookup)
     return plain[1] if session_dialect_name(session, model) is not None else None
-
-
-def _sync_session(session: Any) -> Any:
-    return getattr(session, "sync_session", session)
 
 
 def can_delete_directly(session: Any, model: Any, pk_field: str, pk_value: Any) -> bool:
@@ -175,7 +171,7 @@ def _session_allows(
     session: Any, mapper: Any, pk_value: Any, allowed: Any, events: tuple[str, ...] = _FLUSH_EVENTS
 ) -> bool:
     """The session-state conditions: listeners, nothing pending, the row not loaded."""
-    plain = _sync_session(session)
+    plain = plain_session(session)
     # Anything new, deleted or modified (even without a net change) keeps the ORM path.
     if plain._new or plain._deleted or plain.identity_map._modified:
         return False
@@ -191,7 +187,7 @@ def _writer_allowed(session: Any, mapper: Any, pk_value: Any, allowed: Any) -> b
     """``_session_allows`` plus, outside a block, no transaction a miss would roll back."""
     if not _session_allows(session, mapper, pk_value, allowed):
         return False
-    plain = _sync_session(session)
+    plain = plain_session(session)
     return in_block(plain) or not plain.in_transaction()
 
 
@@ -320,7 +316,7 @@ def commit_alone_bind(session: Any, mapper: Any) -> Any:
         session: The caller's session (sync or async).
         mapper: The mapper of the written model.
     """
-    plain = _sync_session(session)
+    plain = plain_session(session)
     if in_block(plain) or plain.in_transaction() or plain.twophase:
         return None
     if not getattr(plain, "autobegin", False):

@@ -35,6 +35,7 @@ from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.sql import ClauseElement
 
 from sqlmodel_crud_utils._core.bulkpath import ModelShape
+from sqlmodel_crud_utils._core.state import plain_session
 from sqlmodel_crud_utils._core.statements import order_like_payload
 
 #: Value types that are never SQL expressions (checked without attribute lookups).
@@ -43,10 +44,6 @@ _PLAIN_TYPES = frozenset(
 ) | {dt.timedelta}
 
 _values = methodcaller("values")
-
-
-def _sync_session(session: Any) -> Any:
-    return getattr(session, "sync_session", session)
 
 
 # --------------------------------------------------------------------------- #
@@ -125,7 +122,7 @@ def load_rows(session: Any, shape: ModelShape, result: Any, seen: dict[Any, Any]
         result: The statement's result, rows holding every mapped column.
         seen: Identity key -> instance, for the rows of this load so far.
     """
-    plain = _sync_session(session)
+    plain = plain_session(session)
     mapper = shape.mapper
     identity_map = plain.identity_map
     held = identity_map._dict  # identities with a state, alive or not (``get`` tells)
@@ -499,7 +496,7 @@ def register_inserted(session: Any, plan: ObjectInsert) -> None:
     Raises:
         FlushError: an object has no key values (as the flush raises).
     """
-    plain = _sync_session(session)
+    plain = plain_session(session)
     mapper = plan.shape.mapper
     identity_map = plain.identity_map
     held = identity_map._dict

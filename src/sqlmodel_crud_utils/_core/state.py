@@ -43,6 +43,11 @@ def in_block(session: Any) -> bool:
     return block_depth(session) > 0
 
 
+def plain_session(session: Any) -> Any:
+    """The sync ``Session`` behind ``session`` (an ``AsyncSession``'s, or ``session`` itself)."""
+    return getattr(session, "sync_session", session)
+
+
 def set_block_depth(session: Any, depth: int) -> None:
     """Record the block depth of ``session`` (ignored for session doubles)."""
     info = session_info(session)
@@ -170,7 +175,7 @@ def attach_loaded(session: Any, model: Any, row: Any, overrides: dict[str, Any])
     map the way the ORM's loader puts it there, and the session's
     ``loaded_as_persistent`` listeners run as they would for a load.
     """
-    plain = getattr(session, "sync_session", session)
+    plain = plain_session(session)
     mapper = model.__mapper__
     identity_class, key_position, pairs = _row_layout(mapper)
     obj = mapper.class_manager.new_instance()
