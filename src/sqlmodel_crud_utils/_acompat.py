@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel_crud_utils._direct import execute_one, execute_rowcount
+
 
 async def async_open_stream(session: Any, stmt: Any, options: dict[str, Any]) -> Any:
     """Execute ``stmt`` with a streaming (server-side where possible) result."""
@@ -57,7 +59,11 @@ def copy_rows(conn: Any, sql: str, table: Any, columns: list[str], rows: Any) ->
     return True
 
 
-__all__ = ["async_copy_rows", "async_open_stream", "copy_rows", "open_stream"]
+def _one_or_count(conn: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """The one row ``stmt`` returns (``None`` for none); the affected-row count without rows."""
+    if stmt.is_dml and not stmt._returning:
+        return execute_rowcount(conn, stmt, params)
+    return execute_one(conn, stmt, params)
 
 
 def _execute_committed(session: Any, bind: Any, stmt: Any, params: dict[str, Any]) -> Any:
@@ -68,8 +74,7 @@ def _execute_committed(session: Any, bind: Any, stmt: Any, params: dict[str, Any
     session (unused; it keeps the signature of ``run_sync`` callables).
     """
     with bind.begin() as conn:
-        result = conn.execute(stmt, params)
-        return result.one_or_none() if result.returns_rows else result.rowcount
+        return _one_or_count(conn, stmt, params)
 
 
 async def async_execute_committed(
@@ -84,17 +89,28 @@ def execute_committed(session: Any, bind: Any, stmt: Any, params: dict[str, Any]
     return _execute_committed(session, bind, stmt, params)
 
 
-def _read_row(session: Any, mapper: Any, stmt: Any, params: dict[str, Any]) -> Any:
-    """The one row ``stmt`` returns (or ``None``), read in the session's transaction."""
+def _execute_in_session(session: Any, mapper: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """Execute ``stmt`` in the session's transaction: its one row (or ``None``), or the count.
+
+    For a statement of a single-row fast path (a ``SELECT`` or a write
+    ``RETURNING`` at most one row, or a write without rows): the session's
+    connection for ``mapper`` runs it as ``Session.execute`` would for a Core
+    statement when the session has no ``do_orm_execute`` listeners.
+    """
     conn = session.connection(bind_arguments={"mapper": mapper})
-    return conn.execute(stmt, params).one_or_none()
+    return _one_or_count(conn, stmt, params)
 
 
-async def async_read_row(session: Any, mapper: Any, stmt: Any, params: dict[str, Any]) -> Any:
-    """Run :func:`_read_row` for an async session (one greenlet switch)."""
-    return await session.run_sync(_read_row, mapper, stmt, params)
+async def async_execute_in_session(
+    session: Any, mapper: Any, stmt: Any, params: dict[str, Any]
+) -> Any:
+    """Run :func:`_execute_in_session` for an async session (one greenlet switch)."""
+    return await session.run_sync(_execute_in_session, mapper, stmt, params)
 
 
-def read_row(session: Any, mapper: Any, stmt: Any, params: dict[str, Any]) -> Any:
-    """Run :func:`_read_row` for a sync session."""
-    return _read_row(session, mapper, stmt, params)
+def execute_in_session(session: Any, mapper: Any, stmt: Any, params: dict[str, Any]) -> Any:
+    """Run :func:`_execute_in_session` for a sync session."""
+    return _execute_in_session(session, mapper, stmt, params)
+
+
+__all__ = ["async_copy_rows", "async_open_stream", "copy_rows", "open_stream"]

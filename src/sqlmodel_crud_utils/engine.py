@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
+from ._direct import execute_plain
 from ._pool_ping import install_idle_ping
 from .config import DBConfig, mask_url
 from .exceptions import ValidationError
@@ -451,7 +452,7 @@ def install_sqlite_hooks(engine: Engine | AsyncEngine, config: DBConfig | None =
             options, hooks.config.sqlite_begin, autocommit=_is_autocommit(conn, options)
         )
         if statement is not None:
-            conn.exec_driver_sql(statement)
+            execute_plain(conn, statement)
 
     event.listen(target, "connect", on_connect)
     event.listen(target, "checkout", on_checkout)

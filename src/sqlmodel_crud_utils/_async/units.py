@@ -16,7 +16,7 @@ from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
 
-from sqlmodel_crud_utils._acompat import async_execute_committed, async_read_row
+from sqlmodel_crud_utils._acompat import async_execute_committed, async_execute_in_session
 from sqlmodel_crud_utils._async.hooks import fire_hooks
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
 from sqlmodel_crud_utils._core.errors import bind_error, translate_error
@@ -347,8 +347,7 @@ async def delete_directly(
             await _committed_alone(session, model)
             return True
         async with write_unit(session):
-            result = await session.exec(stmt, params=params, bind_arguments={"mapper": mapper})
-            if not result.rowcount:
+            if not await async_execute_in_session(session, mapper, stmt, params):
                 raise _NoMatch
     except _NoMatch:
         if alone is None:
@@ -400,8 +399,7 @@ async def update_directly(
             await _committed_alone(session, model)
             return True, attach_loaded(session, model, row, data)
         async with write_unit(session, written):
-            result = await session.exec(stmt, params=params, bind_arguments={"mapper": mapper})
-            row = result.one_or_none()
+            row = await async_execute_in_session(session, mapper, stmt, params)
             if row is None:
                 raise _NoMatch
             written.append(attach_loaded(session, model, row, data))
@@ -441,7 +439,9 @@ async def read_directly(
     """
     stmt = primary_key_row_select(model)
     try:
-        row = await async_read_row(session, mapper_of(model), stmt, {FAST_PK_PARAM: pk_value})
+        row = await async_execute_in_session(
+            session, mapper_of(model), stmt, {FAST_PK_PARAM: pk_value}
+        )
     except Exception as exc:
         await reraise_read(session, exc, raise_on_error)
     if row is None:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
 
-from sqlmodel_crud_utils._acompat import execute_committed, read_row
+from sqlmodel_crud_utils._acompat import execute_committed, execute_in_session
 from sqlmodel_crud_utils._core.dialects import session_dialect_name
 from sqlmodel_crud_utils._core.errors import bind_error, translate_error
 from sqlmodel_crud_utils._core.fastpath import (
@@ -346,8 +346,7 @@ def delete_directly(
             _committed_alone(session, model)
             return True
         with write_unit(session):
-            result = session.exec(stmt, params=params, bind_arguments={"mapper": mapper})
-            if not result.rowcount:
+            if not execute_in_session(session, mapper, stmt, params):
                 raise _NoMatch
     except _NoMatch:
         if alone is None:
@@ -399,8 +398,7 @@ def update_directly(
             _committed_alone(session, model)
             return True, attach_loaded(session, model, row, data)
         with write_unit(session, written):
-            result = session.exec(stmt, params=params, bind_arguments={"mapper": mapper})
-            row = result.one_or_none()
+            row = execute_in_session(session, mapper, stmt, params)
             if row is None:
                 raise _NoMatch
             written.append(attach_loaded(session, model, row, data))
@@ -440,7 +438,7 @@ def read_directly(
     """
     stmt = primary_key_row_select(model)
     try:
-        row = read_row(session, mapper_of(model), stmt, {FAST_PK_PARAM: pk_value})
+        row = execute_in_session(session, mapper_of(model), stmt, {FAST_PK_PARAM: pk_value})
     except Exception as exc:
         reraise_read(session, exc, raise_on_error)
     if row is None:

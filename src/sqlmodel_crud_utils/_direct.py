@@ -1,0 +1,243 @@
+"""Single statements sent straight to the driver's cursor, for the single-row fast paths.
+
+``get_row``, ``update_row`` and ``delete_row`` run one fixed statement per
+model (``_core.fastpath`` builds them).  Executing such a statement through
+``Connection.execute`` costs more than the database does on a primary-key
+lookup: SQLAlchemy computes the statement's cache key, builds an execution
+context and a result object every time.  Here the statement goes through
+``Connection.execute`` once per dialect; what that run used (the SQL string,
+the order of the parameters and their bind processors, the result column
+processors) is kept, and later runs call the driver's ``cursor.execute`` with
+it directly, then apply the same processors to the fetched rows.
+
+This only happens where nothing could tell the difference; otherwise the
+statement goes through ``Connection.execute`` as usual:
+
+* the connection has no listeners, its engine no ``before/after_execute``
+  or ``before/after_cursor_execute`` listeners, the dialect no listeners, and
+  statements are not logged (``echo``);
+* no ``schema_translate_map`` execution option;
+* the dialect's execution context does nothing around the execute call that
+  is not repeated here, and binds parameters without ``setinputsizes``;
+* the statement's compiled form needs no per-call work (no expanding or
+  literal parameters, no Python-side column defaults, no escaped names) and
+  takes exactly the parameters given.
+
+Driver errors are handed to SQLAlchemy's own error handling
+(``Connection._handle_dbapi_exception``), so they are wrapped, translated and
+(for lost connections) invalidate the pool as they would through Core.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.engine.interfaces import BindTyping
+from sqlalchemy.exc import MultipleResultsFound
+
+__all__ = ["execute_one", "execute_plain", "execute_rowcount"]
+
+#: Connection events that see statements (a listener forces the Core path).
+_STATEMENT_EVENTS = (
+    "before_execute",
+    "after_execute",
+    "before_cursor_execute",
+    "after_cursor_execute",
+)
+
+
+class _Plan(NamedTuple):
+    """What a Core run of one statement used, to repeat it on the driver's cursor."""
+
+    sql: str
+    positional: tuple[tuple[str, Any], ...] | None  # (name, bind processor) in SQL order
+    named: tuple[tuple[str, Any], ...]  # the same for named parameter styles
+    sequence: Callable[[Any], Any]  # the dialect's positional parameter container
+    results: tuple[Any, ...] | None  # result processors per column, None without rows
+    asof: bool  # asyncpg: copy the schema-cache stamp to the cursor
+
+
+#: dialect -> statement -> plan (``None``: this statement always goes through Core).
+_plans: weakref.WeakKeyDictionary[Any, dict[Any, _Plan | None]] = weakref.WeakKeyDictionary()
+
+#: dialect -> whether its execution context allows direct runs at all.
+_dialects: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _dialect_allows(dialect: Any) -> bool:
+    found = _dialects.get(dialect)
+    if found is None:
+        ctx = dialect.execution_ctx_cls
+        base = DefaultExecutionContext
+        asyncpg = getattr(dialect, "driver", None) == "asyncpg"
+        found = (
+            dialect.bind_typing is not BindTyping.SETINPUTSIZES
+            and not getattr(dialect, "server_side_cursors", False)
+            and (ctx.pre_exec is base.pre_exec or asyncpg)
+            and ctx.post_exec is base.post_exec
+            and ctx.create_default_cursor is base.create_default_cursor
+        )
+        _dialects[dialect] = found
+    return found
+
+
+def _quiet(conn: Any) -> bool:
+    """Whether nothing on ``conn`` would see or change a statement run on it.
+
+    A listener on the connection itself marks it ``_has_events``; the
+    engine's listeners are looked up on the engine (the connection's joined
+    event collections are built on first use, which costs more than the check).
+    """
+    if conn._has_events or conn._echo or "schema_translate_map" in conn._execution_options:
+        return False
+    engine = conn.engine
+    if engine._has_events:
+        dispatch = engine.dispatch
+        for name in _STATEMENT_EVENTS:
+            if getattr(dispatch, name):
+                return False
+    dialect = conn.dialect
+    return not dialect._has_events and _dialect_allows(dialect)
+
+
+def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
+    """The plan of the Core run that gave ``result``, or ``None`` when one cannot be kept."""
+    context = result.context
+    compiled = context.compiled
+    if (
+        compiled is None
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+        or compiled.insert_prefetch
+        or compiled.update_prefetch
+        or compiled.schema_translate_map
+        or compiled.escaped_bind_names
+        or set(compiled.bind_names.values()) != set(params)
+        or context.statement != compiled.string
+    ):
+        return None
+    processors = compiled._bind_processors
+    results: tuple[Any, ...] | None = None
+    if result.returns_rows:
+        metadata = result._metadata
+        if getattr(metadata, "_tuplefilter", None) is not None:
+            return None
+        results = tuple(metadata._processors)
+    dialect = context.dialect
+    order = compiled.positiontup if compiled.positional else None
+    return _Plan(
+        sql=compiled.string,
+        positional=(
+            tuple((name, processors.get(name)) for name in order) if order is not None else None
+        ),
+        named=tuple((name, processors.get(name)) for name in params),
+        sequence=dialect.execute_sequence_format,
+        results=results,
+        asof=hasattr(dialect, "_invalidate_schema_cache_asof"),
+    )
+
+
+def _parameters(plan: _Plan, params: Mapping[str, Any]) -> Any:
+    if plan.positional is not None:
+        return plan.sequence(
+            [proc(params[name]) if proc else params[name] for name, proc in plan.positional]
+        )
+    return {name: proc(params[name]) if proc else params[name] for name, proc in plan.named}
+
+
+def _run(conn: Any, plan: _Plan, params: Mapping[str, Any]) -> tuple[list[Any], int]:
+    """Execute ``plan`` on the driver's cursor: the processed rows and the row count."""
+    parameters = _parameters(plan, params)
+    dialect = conn.dialect
+    cursor = None
+    try:
+        cursor = conn.connection.cursor()
+        if plan.asof:
+            cursor._invalidate_schema_cache_asof = dialect._invalidate_schema_cache_asof
+        cursor.execute(plan.sql, parameters)
+        rows: list[Any] = []
+        results = plan.results
+        if results is not None:
+            fetched = cursor.fetchall()
+            if any(results):
+                rows = [
+                    tuple(
+                        proc(value) if proc else value
+                        for proc, value in zip(results, row, strict=True)
+                    )
+                    for row in fetched
+                ]
+            else:
+                rows = [tuple(row) for row in fetched]
+        count = cursor.rowcount
+        cursor.close()
+    except BaseException as exc:
+        conn._handle_dbapi_exception(exc, plan.sql, parameters, cursor, None)
+    return rows, count
+
+
+def _execute(conn: Any, stmt: Any, params: Mapping[str, Any]) -> tuple[list[Any], int]:
+    if not _quiet(conn):
+        result = conn.execute(stmt, params)
+        return (list(result.all()) if result.returns_rows else []), result.rowcount
+    by_statement = _plans.get(conn.dialect)
+    if by_statement is None:
+        by_statement = _plans[conn.dialect] = {}
+    if stmt in by_statement:
+        plan = by_statement[stmt]
+        if plan is not None:
+            return _run(conn, plan, params)
+    result = conn.execute(stmt, params)
+    rows = list(result.all()) if result.returns_rows else []
+    if stmt not in by_statement:
+        by_statement[stmt] = _plan_from(result, params)
+    return rows, result.rowcount
+
+
+def execute_one(conn: Any, stmt: Any, params: Mapping[str, Any]) -> Any:
+    """Run ``stmt`` (returning at most one row) on ``conn``: the row, or ``None``.
+
+    Raises ``MultipleResultsFound`` for more than one row, as ``one_or_none()`` does.
+
+    Args:
+        conn: A sync ``Connection`` (for an async engine: the one ``run_sync`` gives).
+        stmt: A statement built once and reused (its identity keys the plan).
+        params: Every bound parameter of the statement, by name.
+    """
+    rows, _count = _execute(conn, stmt, params)
+    if len(rows) > 1:
+        raise MultipleResultsFound("Multiple rows were found when one or none was required")
+    return rows[0] if rows else None
+
+
+def execute_rowcount(conn: Any, stmt: Any, params: Mapping[str, Any]) -> int:
+    """Run ``stmt`` (returning no rows) on ``conn``: the number of rows it matched.
+
+    Args:
+        conn: A sync ``Connection``.
+        stmt: A statement built once and reused (its identity keys the plan).
+        params: Every bound parameter of the statement, by name.
+    """
+    return _execute(conn, stmt, params)[1]
+
+
+def execute_plain(conn: Any, sql: str) -> None:
+    """Run ``sql`` (a statement without parameters or rows, such as ``BEGIN``) on ``conn``.
+
+    Args:
+        conn: A sync ``Connection``.
+        sql: The statement's text.
+    """
+    if not _quiet(conn):
+        conn.exec_driver_sql(sql)
+        return
+    cursor = None
+    try:
+        cursor = conn.connection.cursor()
+        cursor.execute(sql)
+        cursor.close()
+    except BaseException as exc:
+        conn._handle_dbapi_exception(exc, sql, (), cursor, None)

@@ -1,0 +1,215 @@
+# This file is generated from tests/_async/test_direct_statements.py by scripts/unasync.py. Do not edit it by hand.
+"""Single-row statements run on the driver's cursor behave as they do through Core.
+
+The first run of a statement on an engine goes through ``Connection.execute``;
+later runs reuse what it used.  These tests warm the statements up first, so
+the calls they check take the driver-cursor path.
+"""
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from sqlmodel_crud_utils import DBConfig, _direct, create_engine_from_config
+from sqlmodel_crud_utils import sync as crud
+from sqlmodel_crud_utils.exceptions import DuplicateKeyError
+from tests.models import Item
+from tests.support import attach_search_path
+
+WHEN = datetime(2026, 5, 17, 8, 30, 15, 123456, tzinfo=timezone.utc)
+
+
+def add_items(session: Session, count: int) -> list[int]:
+    ids = []
+    for index in range(count):
+        item = Item(
+            code=f"c{index}",
+            label=f"label {index}",
+            price=index + 0.25,
+            attrs={"n": index, "tags": ["x", "y"], "nested": {"ok": True}},
+            seen_at=WHEN,
+        )
+        ok, written = crud.write_row(item, session, raise_on_error=True)
+        assert ok is True
+        assert written is not None
+        assert written.id is not None
+        ids.append(written.id)
+    session.expunge_all()
+    return ids
+
+
+def stored(engine: Engine, item_id: int) -> dict[str, Any] | None:
+    with Session(engine) as fresh:
+        row = fresh.get(Item, item_id)
+        return None if row is None else row.model_dump()
+
+
+def warm_up(session: Session, ids: list[int]) -> None:
+    """Run each single-row statement once, so later calls reuse its plan."""
+    ok, _ = crud.get_row(ids[0], session, Item)
+    assert ok is True
+    session.commit()
+    session.expunge_all()
+    ok, _ = crud.update_row(ids[0], {"label": "warm"}, session, Item)
+    assert ok is True
+    session.expunge_all()
+    assert crud.delete_row(ids[-1], session, Item) is True
+    session.expunge_all()
+
+
+def test_warm_statements_read_and_write_what_core_reads(session: Session, engine: Engine) -> None:
+    ids = add_items(session, 5)
+    warm_up(session, ids)
+    # The select, the update and the delete now run on the driver's cursor.
+    plans = _direct._plans.get(getattr(engine, "sync_engine", engine).dialect, {})
+    assert sum(plan is not None for plan in plans.values()) >= 3
+    for item_id in ids[1:3]:
+        ok, row = crud.get_row(item_id, session, Item)
+        assert ok is True
+        assert row is not None
+        assert row in session
+        read = row.model_dump()
+        session.commit()  # in-memory SQLite: one connection, ended before the next read
+        assert read == stored(engine, item_id)
+        assert read["attrs"] == {"n": item_id - ids[0], "tags": ["x", "y"], "nested": {"ok": True}}
+        assert read["seen_at"].astimezone(timezone.utc) == WHEN
+    session.expunge_all()
+    ok, updated = crud.update_row(
+        ids[1], {"label": "new", "attrs": {"k": [1, 2]}, "price": 9.5}, session, Item
+    )
+    assert ok is True
+    assert updated is not None
+    assert (updated.label, updated.attrs, updated.price) == ("new", {"k": [1, 2]}, 9.5)
+    assert updated.model_dump() == stored(engine, ids[1])
+    session.expunge_all()
+    assert crud.delete_row(ids[2], session, Item) is True
+    assert stored(engine, ids[2]) is None
+    assert crud.delete_row(ids[2], session, Item) is False
+    assert (crud.get_row(ids[2], session, Item)) == (False, None)
+    assert (crud.update_row(ids[2], {"label": "x"}, session, Item)) == (False, None)
+
+
+def test_statement_listeners_added_later_see_every_statement(
+    session: Session, engine: Engine
+) -> None:
+    ids = add_items(session, 4)
+    warm_up(session, ids)
+    session.commit()
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement.split()[0].upper())
+
+    sync_engine = getattr(engine, "sync_engine", engine)
+    event.listen(sync_engine, "before_cursor_execute", record)
+    try:
+        assert (crud.get_row(ids[1], session, Item))[0] is True
+        session.commit()
+        session.expunge_all()
+        assert (crud.update_row(ids[1], {"label": "seen"}, session, Item))[0] is True
+        session.expunge_all()
+        assert crud.delete_row(ids[2], session, Item) is True
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", record)
+    assert [word for word in seen if word != "BEGIN"] == ["SELECT", "UPDATE", "DELETE"]
+    if engine.dialect.name == "sqlite":
+        # SQLAlchemy emits BEGIN for SQLite: listeners see it too.
+        assert seen.count("BEGIN") == 3
+
+
+def test_logged_engine_logs_warm_statements(
+    session: Session, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = add_items(session, 3)
+    warm_up(session, ids)
+    session.commit()
+    getattr(engine, "sync_engine", engine).echo = True
+    try:
+        with caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"):
+            assert (crud.get_row(ids[1], session, Item))[0] is True
+    finally:
+        getattr(engine, "sync_engine", engine).echo = False
+    assert any(message.startswith("SELECT") for message in caplog.messages)
+
+
+def test_errors_on_warm_statements_are_translated(session: Session, engine: Engine) -> None:
+    ids = add_items(session, 4)
+    warm_up(session, ids)
+    before = stored(engine, ids[1])
+    ok, row = crud.update_row(ids[1], {"code": "c2"}, session, Item)
+    assert ok is False
+    assert row is not None
+    assert row.code == "c1"
+    session.expunge_all()
+    with pytest.raises(DuplicateKeyError):
+        crud.update_row(ids[1], {"code": "c2"}, session, Item, raise_on_error=True)
+    assert stored(engine, ids[1]) == before
+    session.expunge_all()
+    # The session and the pool stay usable.
+    ok, row = crud.update_row(ids[1], {"code": "c9"}, session, Item)
+    assert ok is True
+    assert row is not None
+    assert row.code == "c9"
+
+
+def kill(engine: Engine, pid: int) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def invalidating_cause(error: BaseException) -> bool:
+    """Whether ``error`` was raised from SQLAlchemy's error for a lost, invalidated connection."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, DBAPIError):
+        cause = cause.__cause__
+    return isinstance(cause, DBAPIError) and cause.connection_invalidated
+
+
+def test_lost_connection_is_discarded_and_the_next_call_reconnects(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only a server connection can be lost")
+    with engine.connect() as conn:
+        schema = (conn.execute(text("SHOW search_path"))).scalar_one().strip('"')
+    url = engine.url.render_as_string(hide_password=False)
+    # One pooled connection, so the write below checks out the one that is killed.
+    single = create_engine_from_config(DBConfig(url=url, pool_size=1, max_overflow=0))
+    attach_search_path(single, schema)
+    try:
+        with Session(single) as session:
+            ids = add_items(session, 4)
+            warm_up(session, ids)
+            session.commit()
+            with single.connect() as conn:
+                pid = (conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            kill(engine, pid)
+            with pytest.raises(Exception) as caught:
+                crud.update_row(ids[1], {"label": "lost"}, session, Item, raise_on_error=True)
+            assert invalidating_cause(caught.value)
+            ok, row = crud.update_row(ids[1], {"label": "back"}, session, Item)
+            assert ok is True
+            assert row is not None
+            assert row.label == "back"
+            session.expunge_all()
+            # A read on the session's own connection, lost inside its transaction.
+            assert (crud.get_row(ids[0], session, Item))[0] is True
+            conn = session.connection()
+            pid = (conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            kill(engine, pid)
+            session.expunge_all()
+            with pytest.raises(Exception) as caught:
+                crud.get_row(ids[1], session, Item, raise_on_error=True)
+            assert invalidating_cause(caught.value)
+            ok, row = crud.get_row(ids[1], session, Item)
+            assert ok is True
+            assert row is not None
+            assert row.label == "back"
+        assert (stored(single, ids[1]) or {})["label"] == "back"
+    finally:
+        single.dispose()
