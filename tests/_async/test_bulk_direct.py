@@ -11,6 +11,7 @@ rollbacks and commits do to them, and the stored rows.
 
 import contextlib
 import datetime as dt
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from sqlmodel_crud_utils import DBConfig, create_async_engine_from_config, hooks
 from sqlmodel_crud_utils import a_sync as crud
 from sqlmodel_crud_utils._async import inserts as object_inserts
 from sqlmodel_crud_utils.cache import InMemoryCache, configure_cache
-from sqlmodel_crud_utils.exceptions import TransactionError
+from sqlmodel_crud_utils.exceptions import BulkOperationError, TransactionError
 from sqlmodel_crud_utils.transactions import a_transaction
 from tests.mixin_models import MxNote, MxToken
 from tests.models import Hero, Item, Member, Note, Stamped, Team
@@ -589,3 +590,21 @@ async def test_direct_writes_keep_the_read_cache_right(
     finally:
         configure_cache(None)
     assert (paths.direct_upserts, paths.direct_inserts) == (2, 1)
+
+
+async def test_bulk_writes_leave_the_garbage_collector_enabled(session: AsyncSession) -> None:
+    assert gc.isenabled()
+    ok, rows = await crud.bulk_upsert_mappings(
+        [{"id": 1, "code": "a", "label": "x"}, {"id": 2, "code": "b", "label": "y"}], session, Item
+    )
+    assert ok is True
+    assert len(rows) == 2
+    assert gc.isenabled()
+    with pytest.raises(BulkOperationError):
+        await crud.bulk_upsert_mappings(
+            [{"id": 3, "code": "a", "label": "dup"}], session, Item, raise_on_error=True
+        )
+    assert gc.isenabled()
+    ok, _ = await crud.insert_data_rows([Item(code="c"), Item(code="d")], session)
+    assert ok is True
+    assert gc.isenabled()

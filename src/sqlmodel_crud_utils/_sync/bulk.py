@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 from sqlmodel_crud_utils._core.bulkpath import ModelShape, evaluating_none
 from sqlmodel_crud_utils._core.dialects import rows_per_statement, session_dialect_name
+from sqlmodel_crud_utils._core.gcpause import gc_paused
 from sqlmodel_crud_utils._core.hydrate import load_rows, payload_order, upsert_parameters
 from sqlmodel_crud_utils._core.statements import (
     UpsertPlan,
@@ -104,8 +105,9 @@ def run_upsert_directly(
     for chunk in chunked(payload, size):
         seen: dict[Any, Any] = {}  # one load per statement: its first row of an identity wins
         for params in upsert_parameters(list(chunk), keeps_none):
-            result = session.exec(stmt, params=params, execution_options=options)
-            objects.extend(load_rows(session, shape, result, seen))
+            with gc_paused():
+                result = session.exec(stmt, params=params, execution_options=options)
+                objects.extend(load_rows(session, shape, result, seen))
     return payload_order(objects, payload, plan.pk_fields)
 
 

@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 from sqlmodel_crud_utils._acompat import copy_rows
 from sqlmodel_crud_utils._core.bulkpath import can_insert_directly
+from sqlmodel_crud_utils._core.gcpause import gc_paused
 from sqlmodel_crud_utils._core.hydrate import (
     ObjectInsert,
     apply_inserted,
@@ -143,15 +144,18 @@ def insert_objects_directly(session: Session, model: Any, rows: list[Any]) -> Ob
     if allowed is None:
         return None
     shape, dialect = allowed
-    plan = plan_object_insert(model, shape, dialect, rows)
+    with gc_paused():
+        plan = plan_object_insert(model, shape, dialect, rows)
     if plan is None:
         return None
     bind = {"mapper": shape.mapper}
     for group in plan.groups:
         params = group.params[0] if group.single else group.params
-        result = session.exec(group.statement, params=params, bind_arguments=bind)
-        apply_inserted(plan, group, result)
-    register_inserted(session, plan)
+        with gc_paused():
+            result = session.exec(group.statement, params=params, bind_arguments=bind)
+            apply_inserted(plan, group, result)
+    with gc_paused():
+        register_inserted(session, plan)
     return plan
 
 
