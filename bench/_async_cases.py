@@ -45,6 +45,13 @@ async def core_executemany(ctx: Any, rows: list[dict[str, Any]], stmt: Any) -> i
     return len(rows)
 
 
+async def core_executemany_returning(ctx: Any, rows: list[dict[str, Any]], stmt: Any) -> Any:
+    """``core_executemany`` reading the written rows back with ``RETURNING``."""
+    async with ctx.engine.begin() as conn:
+        written = (await conn.execute(stmt.returning(*ctx.table.c), rows)).all()
+    return True, written
+
+
 async def lib_insert_data_rows(ctx: Any, objects: list[BenchRow]) -> Any:
     async with session(ctx) as s:
         ok, rows = await ctx.lib.insert_data_rows(objects, s)

@@ -25,13 +25,17 @@ from _data import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+#: The baseline of helpers whose API returns the written rows (``bulk_upsert_mappings``
+#: returns model instances): Core doing the same write and reading the rows back.
+RETURNING = "core, RETURNING rows"
+
 #: (operation, library path) -> (limit, what the ratio is taken against).
 TARGETS: dict[tuple[str, str], tuple[float, str]] = {
     ("insert", "insert_data_rows"): (1.3, "core"),
-    ("insert", "bulk_upsert_mappings"): (1.3, "core"),
+    ("insert", "bulk_upsert_mappings"): (1.3, RETURNING),
     ("insert", "bulk_insert_mappings"): (1.3, "core"),
     ("insert", "facade.insert_all"): (1.3, "core"),
-    ("upsert", "bulk_upsert_mappings"): (1.3, "core"),
+    ("upsert", "bulk_upsert_mappings"): (1.3, RETURNING),
     ("upsert", "facade.upsert_all"): (1.3, "core"),
     ("get", "get_row"): (1.2, "core"),
     ("page", "get_rows"): (1.5, "core"),
@@ -228,6 +232,9 @@ def build_cases(ctx: Any, impl: Any, sizes: dict[str, int]) -> list[Case]:
         Case("insert", "insert_data_rows", n, "empty",
              lambda _c: [BenchRow(**row) for row in data.rows],
              impl.lib_insert_data_rows, verify_insert, "full"),
+        Case("insert", RETURNING, n, "empty", dicts(data.rows),
+             lambda c, p: impl.core_executemany_returning(c, p, upsert_stmt), verify_insert,
+             "full"),
         Case("insert", "bulk_upsert_mappings", n, "empty", dicts(data.rows),
              impl.lib_bulk_upsert, verify_insert, "full"),
         Case("insert", "bulk_insert_mappings", n, "empty", dicts(data.rows),
@@ -238,6 +245,8 @@ def build_cases(ctx: Any, impl: Any, sizes: dict[str, int]) -> list[Case]:
              lambda c, p: impl.raw_executemany(c, p, "upsert"), verify_upsert),
         Case("upsert", "core", n, "half", dicts(upsert_rows),
              lambda c, p: impl.core_executemany(c, p, upsert_stmt), verify_upsert),
+        Case("upsert", RETURNING, n, "half", dicts(upsert_rows),
+             lambda c, p: impl.core_executemany_returning(c, p, upsert_stmt), verify_upsert),
         Case("upsert", "bulk_upsert_mappings", n, "half", dicts(upsert_rows),
              impl.lib_bulk_upsert, verify_upsert),
         Case("insert1", "raw", len(singles), "empty", raw(singles), impl.raw_insert_one,

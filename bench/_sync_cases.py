@@ -39,6 +39,13 @@ def core_executemany(ctx: Any, rows: list[dict[str, Any]], stmt: Any) -> int:
     return len(rows)
 
 
+def core_executemany_returning(ctx: Any, rows: list[dict[str, Any]], stmt: Any) -> Any:
+    """``core_executemany`` reading the written rows back with ``RETURNING``."""
+    with ctx.engine.begin() as conn:
+        written = conn.execute(stmt.returning(*ctx.table.c), rows).all()
+    return True, written
+
+
 def lib_insert_data_rows(ctx: Any, objects: list[BenchRow]) -> Any:
     with session(ctx) as s:
         ok, rows = ctx.lib.insert_data_rows(objects, s)
