@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel_crud_utils._direct import execute_one, execute_rowcount
+from sqlmodel_crud_utils._direct import execute_single
 
 
 async def async_open_stream(session: Any, stmt: Any, options: dict[str, Any]) -> Any:
@@ -59,13 +59,6 @@ def copy_rows(conn: Any, sql: str, table: Any, columns: list[str], rows: Any) ->
     return True
 
 
-def _one_or_count(conn: Any, stmt: Any, params: dict[str, Any]) -> Any:
-    """The one row ``stmt`` returns (``None`` for none); the affected-row count without rows."""
-    if stmt.is_dml and not stmt._returning:
-        return execute_rowcount(conn, stmt, params)
-    return execute_one(conn, stmt, params)
-
-
 def _execute_committed(session: Any, bind: Any, stmt: Any, params: dict[str, Any]) -> Any:
     """Execute ``stmt`` in a transaction of its own on ``bind`` and commit it.
 
@@ -74,7 +67,7 @@ def _execute_committed(session: Any, bind: Any, stmt: Any, params: dict[str, Any
     session (unused; it keeps the signature of ``run_sync`` callables).
     """
     with bind.begin() as conn:
-        return _one_or_count(conn, stmt, params)
+        return execute_single(conn, stmt, params)
 
 
 async def async_execute_committed(
@@ -98,7 +91,7 @@ def _execute_in_session(session: Any, mapper: Any, stmt: Any, params: dict[str, 
     statement when the session has no ``do_orm_execute`` listeners.
     """
     conn = session.connection(bind_arguments={"mapper": mapper})
-    return _one_or_count(conn, stmt, params)
+    return execute_single(conn, stmt, params)
 
 
 async def async_execute_in_session(

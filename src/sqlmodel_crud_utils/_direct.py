@@ -38,7 +38,7 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.exc import MultipleResultsFound
 
-__all__ = ["execute_one", "execute_plain", "execute_rowcount"]
+__all__ = ["execute_plain", "execute_single"]
 
 #: Connection events that see statements (a listener forces the Core path).
 _STATEMENT_EVENTS = (
@@ -56,9 +56,12 @@ class _Plan(NamedTuple):
     positional: tuple[tuple[str, Any], ...] | None  # (name, bind processor) in SQL order
     named: tuple[tuple[str, Any], ...]  # the same for named parameter styles
     sequence: Callable[[Any], Any]  # the dialect's positional parameter container
-    results: tuple[Any, ...] | None  # result processors per column, None without rows
+    results: tuple[Any, ...] | None  # result processors per column (() for none), None: no rows
     asof: bool  # asyncpg: copy the schema-cache stamp to the cursor
 
+
+#: Marker of a statement not run yet on a dialect.
+_UNSEEN: Any = object()
 
 #: dialect -> statement -> plan (``None``: this statement always goes through Core).
 _plans: weakref.WeakKeyDictionary[Any, dict[Any, _Plan | None]] = weakref.WeakKeyDictionary()
@@ -125,7 +128,8 @@ def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
         metadata = result._metadata
         if getattr(metadata, "_tuplefilter", None) is not None:
             return None
-        results = tuple(metadata._processors)
+        processors_out = tuple(metadata._processors)
+        results = processors_out if any(processors_out) else ()
     dialect = context.dialect
     order = compiled.positiontup if compiled.positional else None
     return _Plan(
@@ -162,7 +166,7 @@ def _run(conn: Any, plan: _Plan, params: Mapping[str, Any]) -> tuple[list[Any], 
         results = plan.results
         if results is not None:
             fetched = cursor.fetchall()
-            if any(results):
+            if results:
                 rows = [
                     tuple(
                         proc(value) if proc else value
@@ -186,42 +190,34 @@ def _execute(conn: Any, stmt: Any, params: Mapping[str, Any]) -> tuple[list[Any]
     by_statement = _plans.get(conn.dialect)
     if by_statement is None:
         by_statement = _plans[conn.dialect] = {}
-    if stmt in by_statement:
-        plan = by_statement[stmt]
-        if plan is not None:
-            return _run(conn, plan, params)
+    plan = by_statement.get(stmt, _UNSEEN)
+    if isinstance(plan, _Plan):
+        return _run(conn, plan, params)
     result = conn.execute(stmt, params)
     rows = list(result.all()) if result.returns_rows else []
-    if stmt not in by_statement:
+    if plan is _UNSEEN:
         by_statement[stmt] = _plan_from(result, params)
     return rows, result.rowcount
 
 
-def execute_one(conn: Any, stmt: Any, params: Mapping[str, Any]) -> Any:
-    """Run ``stmt`` (returning at most one row) on ``conn``: the row, or ``None``.
+def execute_single(conn: Any, stmt: Any, params: Mapping[str, Any]) -> Any:
+    """Run a single-row statement on ``conn``: its one row (or ``None``), or the row count.
 
-    Raises ``MultipleResultsFound`` for more than one row, as ``one_or_none()`` does.
+    A ``SELECT`` or a write with ``RETURNING`` gives its row (``None`` for
+    none; ``MultipleResultsFound`` for more, as ``one_or_none()`` does); a
+    write without ``RETURNING`` gives the number of rows it matched.
 
     Args:
         conn: A sync ``Connection`` (for an async engine: the one ``run_sync`` gives).
         stmt: A statement built once and reused (its identity keys the plan).
         params: Every bound parameter of the statement, by name.
     """
-    rows, _count = _execute(conn, stmt, params)
+    rows, count = _execute(conn, stmt, params)
+    if stmt.is_dml and not stmt._returning:
+        return count
     if len(rows) > 1:
         raise MultipleResultsFound("Multiple rows were found when one or none was required")
     return rows[0] if rows else None
-
-
-def execute_rowcount(conn: Any, stmt: Any, params: Mapping[str, Any]) -> int:
-    """Run ``stmt`` (returning no rows) on ``conn``: the number of rows it matched.
-
-    Args:
-        conn: A sync ``Connection``.
-        stmt: A statement built once and reused (its identity keys the plan).
-        params: Every bound parameter of the statement, by name.
-    """
-    return _execute(conn, stmt, params)[1]
 
 
 def execute_plain(conn: Any, sql: str) -> None:

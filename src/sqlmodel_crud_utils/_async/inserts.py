@@ -145,17 +145,15 @@ async def insert_objects_directly(
     if allowed is None:
         return None
     shape, dialect = allowed
-    with gc_paused():
+    with gc_paused():  # one pause: the objects are the caller's, already held in memory
         plan = plan_object_insert(model, shape, dialect, rows)
-    if plan is None:
-        return None
-    bind = {"mapper": shape.mapper}
-    for group in plan.groups:
-        params = group.params[0] if group.single else group.params
-        with gc_paused():
+        if plan is None:
+            return None
+        bind = {"mapper": shape.mapper}
+        for group in plan.groups:
+            params = group.params[0] if group.single else group.params
             result = await session.exec(group.statement, params=params, bind_arguments=bind)
             apply_inserted(plan, group, result)
-    with gc_paused():
         register_inserted(session, plan)
     return plan
 

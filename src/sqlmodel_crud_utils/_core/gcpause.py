@@ -10,8 +10,7 @@ collections that find nothing to free, since nothing built here is garbage.
 The bulk fast paths therefore run each statement (its parameters, its
 execution and the instances made from its rows) with the collector paused.
 Reference counting still frees everything it frees; cycles created meanwhile
-(by this thread or another) wait for the first collection after the pause,
-which lasts one statement and the instances made from it.
+(by this thread or another) wait for the first collection after the pause.
 """
 
 from __future__ import annotations
