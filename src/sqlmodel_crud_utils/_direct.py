@@ -21,7 +21,8 @@ statement goes through ``Connection.execute`` as usual:
   is not repeated here, and binds parameters without ``setinputsizes``;
 * the statement's compiled form needs no per-call work (no expanding or
   literal parameters, no Python-side column defaults, no escaped names) and
-  takes exactly the parameters given.
+  takes the parameters given plus, at most, values fixed in the statement
+  itself (such as a ``LIMIT``), which are kept from the first run.
 
 Driver errors are handed to SQLAlchemy's own error handling
 (``Connection._handle_dbapi_exception``), so they are wrapped, translated and
@@ -38,7 +39,7 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.exc import MultipleResultsFound
 
-__all__ = ["execute_plain", "execute_single"]
+__all__ = ["execute_plain", "execute_records", "execute_single"]
 
 #: Connection events that see statements (a listener forces the Core path).
 _STATEMENT_EVENTS = (
@@ -58,7 +59,13 @@ class _Plan(NamedTuple):
     sequence: Callable[[Any], Any]  # the dialect's positional parameter container
     results: tuple[Any, ...] | None  # result processors per column (() for none), None: no rows
     asof: bool  # asyncpg: copy the schema-cache stamp to the cursor
+    constants: dict[str, Any]  # values fixed in the statement (a LIMIT), by name
+    keys: tuple[str, ...]  # the result's column names
 
+
+#: Statements remembered per dialect; more are not expected (they are built once
+#: per model or table shape), so reaching it clears the map rather than growing.
+_MAX_STATEMENTS = 4096
 
 #: Marker of a statement not run yet on a dialect.
 _UNSEEN: Any = object()
@@ -118,18 +125,33 @@ def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
         or compiled.update_prefetch
         or compiled.schema_translate_map
         or compiled.escaped_bind_names
-        or set(compiled.bind_names.values()) != set(params)
         or context.statement != compiled.string
     ):
         return None
+    names = set(compiled.bind_names.values())
+    if not names.issuperset(params):
+        return None
+    constants: dict[str, Any] = {}
+    fixed = names.difference(params)
+    if fixed:
+        # Values the statement carries itself (``LIMIT 2``): the same on every
+        # run of this statement object, unless computed per call.
+        binds = compiled.binds
+        values = context.compiled_parameters[0]
+        for name in fixed:
+            if binds[name].callable is not None:
+                return None
+            constants[name] = values[name]
     processors = compiled._bind_processors
     results: tuple[Any, ...] | None = None
+    keys: tuple[str, ...] = ()
     if result.returns_rows:
         metadata = result._metadata
         if getattr(metadata, "_tuplefilter", None) is not None:
             return None
         processors_out = tuple(metadata._processors)
         results = processors_out if any(processors_out) else ()
+        keys = tuple(result.keys())
     dialect = context.dialect
     order = compiled.positiontup if compiled.positional else None
     return _Plan(
@@ -137,14 +159,18 @@ def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
         positional=(
             tuple((name, processors.get(name)) for name in order) if order is not None else None
         ),
-        named=tuple((name, processors.get(name)) for name in params),
+        named=tuple((name, processors.get(name)) for name in (*params, *fixed)),
         sequence=dialect.execute_sequence_format,
         results=results,
         asof=hasattr(dialect, "_invalidate_schema_cache_asof"),
+        constants=constants,
+        keys=keys,
     )
 
 
 def _parameters(plan: _Plan, params: Mapping[str, Any]) -> Any:
+    if plan.constants:
+        params = {**plan.constants, **params}
     if plan.positional is not None:
         return plan.sequence(
             [proc(params[name]) if proc else params[name] for name, proc in plan.positional]
@@ -183,21 +209,28 @@ def _run(conn: Any, plan: _Plan, params: Mapping[str, Any]) -> tuple[list[Any], 
     return rows, count
 
 
-def _execute(conn: Any, stmt: Any, params: Mapping[str, Any]) -> tuple[list[Any], int]:
-    if not _quiet(conn):
-        result = conn.execute(stmt, params)
-        return (list(result.all()) if result.returns_rows else []), result.rowcount
-    by_statement = _plans.get(conn.dialect)
-    if by_statement is None:
-        by_statement = _plans[conn.dialect] = {}
-    plan = by_statement.get(stmt, _UNSEEN)
-    if isinstance(plan, _Plan):
-        return _run(conn, plan, params)
+def _execute(
+    conn: Any, stmt: Any, params: Mapping[str, Any]
+) -> tuple[list[Any], int, tuple[str, ...]]:
+    """Run ``stmt``: its rows (tuples or ``Row``), its row count and its column names."""
+    if _quiet(conn):
+        by_statement = _plans.get(conn.dialect)
+        if by_statement is None:
+            by_statement = _plans[conn.dialect] = {}
+        plan = by_statement.get(stmt, _UNSEEN)
+        if isinstance(plan, _Plan):
+            rows, count = _run(conn, plan, params)
+            return rows, count, plan.keys
+    else:
+        by_statement, plan = None, None
     result = conn.execute(stmt, params)
-    rows = list(result.all()) if result.returns_rows else []
-    if plan is _UNSEEN:
+    returns_rows = result.returns_rows
+    rows = list(result.all()) if returns_rows else []
+    if plan is _UNSEEN and by_statement is not None:
+        if len(by_statement) >= _MAX_STATEMENTS:
+            by_statement.clear()
         by_statement[stmt] = _plan_from(result, params)
-    return rows, result.rowcount
+    return rows, result.rowcount, tuple(result.keys()) if returns_rows else ()
 
 
 def execute_single(conn: Any, stmt: Any, params: Mapping[str, Any]) -> Any:
@@ -212,12 +245,25 @@ def execute_single(conn: Any, stmt: Any, params: Mapping[str, Any]) -> Any:
         stmt: A statement built once and reused (its identity keys the plan).
         params: Every bound parameter of the statement, by name.
     """
-    rows, count = _execute(conn, stmt, params)
+    rows, count, _keys = _execute(conn, stmt, params)
     if stmt.is_dml and not stmt._returning:
         return count
     if len(rows) > 1:
         raise MultipleResultsFound("Multiple rows were found when one or none was required")
     return rows[0] if rows else None
+
+
+def execute_records(conn: Any, stmt: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Run a statement that returns a few rows on ``conn``: each row as a dict by column name.
+
+    Args:
+        conn: A sync ``Connection`` (for an async engine: the one ``run_sync`` gives).
+        stmt: A statement built once and reused (its identity keys the plan).
+        params: The statement's bound parameters by name; values fixed in the
+            statement itself (a ``LIMIT``) need not be given.
+    """
+    rows, _count, keys = _execute(conn, stmt, params)
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def execute_plain(conn: Any, sql: str) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel_crud_utils import DBConfig, _direct, create_async_engine_from_config
 from sqlmodel_crud_utils import a_sync as crud
 from sqlmodel_crud_utils.exceptions import DuplicateKeyError
+from sqlmodel_crud_utils.facade.aio._twin import fetch_records
 from tests.models import Item
 from tests.support import attach_search_path
 
@@ -217,3 +218,48 @@ async def test_lost_connection_is_discarded_and_the_next_call_reconnects(
         assert (await stored(single, ids[1]) or {})["label"] == "back"
     finally:
         await single.dispose()
+
+
+async def records(engine: AsyncEngine, stmt: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async with engine.connect() as conn:
+        return await fetch_records(conn, stmt, params)
+
+
+async def test_statements_sharing_a_compiled_form_keep_their_own_fixed_values(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    """Two statements differing only in a LIMIT share Core's cached compiled form."""
+    await add_items(session, 5)
+    await session.commit()
+    table = Item.__table__  # type: ignore[attr-defined]
+    base = select(table).where(table.c.price >= bindparam("floor")).order_by(table.c.id)
+    one, three = base.limit(1), base.limit(3)
+    for _ in range(2):  # the second round runs on the driver's cursor
+        first = await records(engine, one, {"floor": 0})
+        some = await records(engine, three, {"floor": 0})
+        assert [row["code"] for row in first] == ["c0"]
+        assert [row["code"] for row in some] == ["c0", "c1", "c2"]
+        assert some[0].keys() == {"id", "code", "label", "price", "attrs", "seen_at"}
+        assert some[1]["attrs"] == {"n": 1, "tags": ["x", "y"], "nested": {"ok": True}}
+    plans = _direct._plans[getattr(engine, "sync_engine", engine).dialect]
+    assert plans[one] is not None
+    assert plans[three] is not None
+    assert (plans[one].constants, plans[three].constants) != ({}, {})
+
+
+async def test_values_computed_per_call_keep_statements_on_core(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    await add_items(session, 3)
+    await session.commit()
+    table = Item.__table__  # type: ignore[attr-defined]
+    limits = iter([1, 2, 3])
+    stmt = (
+        select(table)
+        .where(table.c.price >= bindparam("floor"))
+        .where(table.c.id <= bindparam("top", callable_=lambda: next(limits) + 100))
+        .order_by(table.c.id)
+    )
+    for _ in range(3):
+        assert len(await records(engine, stmt, {"floor": 0})) == 3
+    assert _direct._plans[getattr(engine, "sync_engine", engine).dialect][stmt] is None

@@ -33,7 +33,7 @@ from .._schema import index_specs
 from .._sql import bound_text, check_identifier, display_url, is_ddl, split_script
 from ..common import FTSIndex, Index
 from ..errors import NotFoundError
-from ._twin import Lock, current_owner, new_lock, on_miss, run_sync
+from ._twin import Lock, current_owner, fetch_records, new_lock, on_miss, run_sync
 from .accessors import TableAccessor, ViewAccessor
 from .table import AsyncTable, AsyncView
 
@@ -45,6 +45,16 @@ _SUPPORTED_BACKENDS = ("sqlite", "postgresql", "postgres")
 
 #: Statements that never write: they need no ``BEGIN IMMEDIATE`` on SQLite.
 _READ_ONLY = re.compile(r"^\s*(select|pragma|explain|values)\b", re.IGNORECASE)
+
+
+async def _records(
+    conn: AsyncConnection, statement: Any, params: Mapping[str, Any] | None, reused: bool
+) -> list[dict[str, Any]]:
+    """The rows of a read on ``conn`` as dicts."""
+    if reused:
+        return await fetch_records(conn, statement, params or {})
+    result = await conn.execute(statement, params)
+    return [dict(row) for row in result.mappings()]
 
 
 @dataclasses.dataclass
@@ -220,24 +230,24 @@ class AsyncDatabaseCore:
             raise self._translate(exc) from exc
 
     async def _fetch(
-        self, statement: Any, params: Mapping[str, Any] | None
+        self, statement: Any, params: Mapping[str, Any] | None, *, reused: bool = False
     ) -> list[dict[str, Any]]:
         """Run a read in the open transaction, or in a transaction of its own, as dicts.
 
         The common case (no transaction, no bound connection, no lock) opens the
         transaction directly instead of through :meth:`_connection`: reads by key
-        run once per call, and this is their whole overhead.
+        run once per call, and this is their whole overhead.  ``reused`` marks a
+        statement built once and run again (a lookup by key), which may then go
+        straight to the driver's cursor.
         """
         if self._lock is None and self._bound is None and self._tx.get() is None:
             try:
                 async with self._engine.connect() as conn, conn.begin():
-                    result = await conn.execute(statement, params)
-                    return [dict(row) for row in result.mappings()]
+                    return await _records(conn, statement, params, reused)
             except sa_exc.DBAPIError as exc:
                 raise self._translate(exc) from exc
         async with self._connection() as conn:
-            result = await conn.execute(statement, params)
-            return [dict(row) for row in result.mappings()]
+            return await _records(conn, statement, params, reused)
 
     async def _write_one(self, statement: Any, params: Mapping[str, Any] | None) -> sa.RowMapping:
         """Run a one-row write with ``RETURNING`` and return its row.

@@ -203,9 +203,9 @@ class AsyncTableReads(TableTwin):
         return {**self._xtra, **(xtra or {}), **kwargs}
 
     async def _fetch(
-        self, statement: Any, params: Mapping[str, Any] | None = None
+        self, statement: Any, params: Mapping[str, Any] | None = None, *, reused: bool = False
     ) -> list[dict[str, Any]]:
-        return await self._db._fetch(statement, params)
+        return await self._db._fetch(statement, params, reused=reused)
 
     async def __call__(
         self,
@@ -329,7 +329,8 @@ class AsyncTableReads(TableTwin):
         first: bool = False,
     ) -> dict[str, Any] | None:
         params: dict[str, Any] | None = None
-        if where is None and select == "*":
+        reused = where is None and select == "*"
+        if reused:
             # The common case (a key or column=value lookup): a statement built once per table.
             statement, params = plan_for(table).lookup(filters, limit=1 if first else 2)
         else:
@@ -342,7 +343,7 @@ class AsyncTableReads(TableTwin):
                 limit=1 if first else 2,
                 default_order=True,
             )
-        rows = await self._fetch(statement, params)
+        rows = await self._fetch(statement, params, reused=reused)
         if len(rows) > 1:
             raise MultipleRecordsError(self._name, len(rows), dict(filters) or None)
         return rows[0] if rows else None

@@ -202,9 +202,9 @@ class TableReads(TableTwin):
         return {**self._xtra, **(xtra or {}), **kwargs}
 
     def _fetch(
-        self, statement: Any, params: Mapping[str, Any] | None = None
+        self, statement: Any, params: Mapping[str, Any] | None = None, *, reused: bool = False
     ) -> list[dict[str, Any]]:
-        return self._db._fetch(statement, params)
+        return self._db._fetch(statement, params, reused=reused)
 
     def __call__(
         self,
@@ -328,7 +328,8 @@ class TableReads(TableTwin):
         first: bool = False,
     ) -> dict[str, Any] | None:
         params: dict[str, Any] | None = None
-        if where is None and select == "*":
+        reused = where is None and select == "*"
+        if reused:
             # The common case (a key or column=value lookup): a statement built once per table.
             statement, params = plan_for(table).lookup(filters, limit=1 if first else 2)
         else:
@@ -341,7 +342,7 @@ class TableReads(TableTwin):
                 limit=1 if first else 2,
                 default_order=True,
             )
-        rows = self._fetch(statement, params)
+        rows = self._fetch(statement, params, reused=reused)
         if len(rows) > 1:
             raise MultipleRecordsError(self._name, len(rows), dict(filters) or None)
         return rows[0] if rows else None
