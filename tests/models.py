@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Numeric, UniqueConstraint, func
 from sqlmodel import Field, Relationship, SQLModel
 
 from sqlmodel_crud_utils.mixins import TimestampMixin
@@ -111,6 +111,20 @@ class Stamped(TimestampMixin, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str
     price: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(10, 2)))
+
+
+class Ticket(SQLModel, table=True):
+    """A server-filled column not fetched eagerly: inserts leave it to be read on access."""
+
+    __tablename__ = "tickets"
+    __mapper_args__ = {"eager_defaults": False}
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    opened_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), server_default=func.now(), nullable=False),
+    )
 
 
 class Member(SQLModel, table=True):

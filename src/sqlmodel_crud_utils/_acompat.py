@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel_crud_utils._direct import execute_single
+from sqlmodel_crud_utils._direct import execute_many, execute_single
+from sqlmodel_crud_utils.cache import record_written
 
 
 async def async_open_stream(session: Any, stmt: Any, options: dict[str, Any]) -> Any:
@@ -88,9 +89,12 @@ def _execute_in_session(session: Any, mapper: Any, stmt: Any, params: dict[str, 
     For a statement of a single-row fast path (a ``SELECT`` or a write
     ``RETURNING`` at most one row, or a write without rows): the session's
     connection for ``mapper`` runs it as ``Session.execute`` would for a Core
-    statement when the session has no ``do_orm_execute`` listeners.
+    statement when the session has no ``do_orm_execute`` listeners (a write is
+    noted for the read cache as its listener would note it).
     """
     conn = session.connection(bind_arguments={"mapper": mapper})
+    if stmt.is_dml:
+        record_written(session, mapper.class_)
     return execute_single(conn, stmt, params)
 
 
@@ -106,4 +110,17 @@ def execute_in_session(session: Any, mapper: Any, stmt: Any, params: dict[str, A
     return _execute_in_session(session, mapper, stmt, params)
 
 
-__all__ = ["async_copy_rows", "async_open_stream", "copy_rows", "open_stream"]
+async def async_execute_many(conn: Any, stmt: Any, rows: Any) -> tuple[Any, Any]:
+    """Run :func:`execute_many` on an async connection (one greenlet switch)."""
+    outcome: tuple[Any, Any] = await conn.run_sync(execute_many, stmt, rows)
+    return outcome
+
+
+__all__ = [
+    "async_copy_rows",
+    "async_execute_many",
+    "async_open_stream",
+    "copy_rows",
+    "execute_many",
+    "open_stream",
+]

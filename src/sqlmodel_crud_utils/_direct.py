@@ -1,4 +1,4 @@
-"""Single statements sent straight to the driver's cursor, for the single-row fast paths.
+"""Statements sent straight to the driver's cursor, for the single-row and bulk fast paths.
 
 ``get_row``, ``update_row`` and ``delete_row`` run one fixed statement per
 model (``_core.fastpath`` builds them).  Executing such a statement through
@@ -24,6 +24,11 @@ statement goes through ``Connection.execute`` as usual:
   takes the parameters given plus, at most, values fixed in the statement
   itself (such as a ``LIMIT``), which are kept from the first run.
 
+Bulk writes that Core runs as one plain ``executemany`` (no ``RETURNING``, no
+"insertmanyvalues" batches) are kept the same way per statement and set of
+row keys (:func:`execute_many`): later runs bind each row with the kept
+processors and call ``cursor.executemany``.
+
 Driver errors are handed to SQLAlchemy's own error handling
 (``Connection._handle_dbapi_exception``), so they are wrapped, translated and
 (for lost connections) invalidate the pool as they would through Core.
@@ -32,14 +37,14 @@ Driver errors are handed to SQLAlchemy's own error handling
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy.engine.default import DefaultExecutionContext
-from sqlalchemy.engine.interfaces import BindTyping
+from sqlalchemy.engine.default import DefaultDialect, DefaultExecutionContext
+from sqlalchemy.engine.interfaces import BindTyping, ExecuteStyle
 from sqlalchemy.exc import MultipleResultsFound
 
-__all__ = ["execute_plain", "execute_records", "execute_single"]
+__all__ = ["execute_many", "execute_plain", "execute_records", "execute_single"]
 
 #: Connection events that see statements (a listener forces the Core path).
 _STATEMENT_EVENTS = (
@@ -61,6 +66,7 @@ class _Plan(NamedTuple):
     asof: bool  # asyncpg: copy the schema-cache stamp to the cursor
     constants: dict[str, Any]  # values fixed in the statement (a LIMIT), by name
     keys: tuple[str, ...]  # the result's column names
+    compiled: Any  # the compiled statement (what callers read post-fetch columns from)
 
 
 #: Statements remembered per dialect; more are not expected (they are built once
@@ -72,6 +78,10 @@ _UNSEEN: Any = object()
 
 #: dialect -> statement -> plan (``None``: this statement always goes through Core).
 _plans: weakref.WeakKeyDictionary[Any, dict[Any, _Plan | None]] = weakref.WeakKeyDictionary()
+
+#: dialect -> (statement, sorted keys of the first row) -> plan (``None``: always Core).
+_many_plans: weakref.WeakKeyDictionary[Any, dict[Any, _Plan | None]] = weakref.WeakKeyDictionary()
+
 
 #: dialect -> whether its execution context allows direct runs at all.
 _dialects: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
@@ -113,11 +123,10 @@ def _quiet(conn: Any) -> bool:
     return not dialect._has_events and _dialect_allows(dialect)
 
 
-def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
-    """The plan of the Core run that gave ``result``, or ``None`` when one cannot be kept."""
-    context = result.context
+def _plain_compiled(context: Any) -> bool:
+    """Whether the compiled form of a Core run needs no per-call work besides binding values."""
     compiled = context.compiled
-    if (
+    return not (
         compiled is None
         or compiled.literal_execute_params
         or compiled.post_compile_params
@@ -126,8 +135,15 @@ def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
         or compiled.schema_translate_map
         or compiled.escaped_bind_names
         or context.statement != compiled.string
-    ):
+    )
+
+
+def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
+    """The plan of the Core run that gave ``result``, or ``None`` when one cannot be kept."""
+    context = result.context
+    if not _plain_compiled(context):
         return None
+    compiled = context.compiled
     names = set(compiled.bind_names.values())
     if not names.issuperset(params):
         return None
@@ -142,7 +158,6 @@ def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
             if binds[name].callable is not None:
                 return None
             constants[name] = values[name]
-    processors = compiled._bind_processors
     results: tuple[Any, ...] | None = None
     keys: tuple[str, ...] = ()
     if result.returns_rows:
@@ -152,6 +167,19 @@ def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
         processors_out = tuple(metadata._processors)
         results = processors_out if any(processors_out) else ()
         keys = tuple(result.keys())
+    return _build(context, (*params, *fixed), results, constants, keys)
+
+
+def _build(
+    context: Any,
+    names: Sequence[str],
+    results: tuple[Any, ...] | None,
+    constants: dict[str, Any],
+    keys: tuple[str, ...],
+) -> _Plan:
+    """The plan of a Core run's compiled statement, binding ``names``."""
+    compiled = context.compiled
+    processors = compiled._bind_processors
     dialect = context.dialect
     order = compiled.positiontup if compiled.positional else None
     return _Plan(
@@ -159,13 +187,22 @@ def _plan_from(result: Any, params: Mapping[str, Any]) -> _Plan | None:
         positional=(
             tuple((name, processors.get(name)) for name in order) if order is not None else None
         ),
-        named=tuple((name, processors.get(name)) for name in (*params, *fixed)),
+        named=tuple((name, processors.get(name)) for name in names),
         sequence=dialect.execute_sequence_format,
         results=results,
         asof=hasattr(dialect, "_invalidate_schema_cache_asof"),
         constants=constants,
         keys=keys,
+        compiled=compiled,
     )
+
+
+def _cursor(conn: Any, plan: _Plan) -> Any:
+    """A new cursor of the connection's driver connection, ready for ``plan``."""
+    cursor = conn.connection.cursor()
+    if plan.asof:
+        cursor._invalidate_schema_cache_asof = conn.dialect._invalidate_schema_cache_asof
+    return cursor
 
 
 def _parameters(plan: _Plan, params: Mapping[str, Any]) -> Any:
@@ -181,12 +218,9 @@ def _parameters(plan: _Plan, params: Mapping[str, Any]) -> Any:
 def _run(conn: Any, plan: _Plan, params: Mapping[str, Any]) -> tuple[list[Any], int]:
     """Execute ``plan`` on the driver's cursor: the processed rows and the row count."""
     parameters = _parameters(plan, params)
-    dialect = conn.dialect
     cursor = None
     try:
-        cursor = conn.connection.cursor()
-        if plan.asof:
-            cursor._invalidate_schema_cache_asof = dialect._invalidate_schema_cache_asof
+        cursor = _cursor(conn, plan)
         cursor.execute(plan.sql, parameters)
         rows: list[Any] = []
         results = plan.results
@@ -264,6 +298,95 @@ def execute_records(conn: Any, stmt: Any, params: Mapping[str, Any]) -> list[dic
     """
     rows, _count, keys = _execute(conn, stmt, params)
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def _many_plan_from(result: Any, keys: Sequence[str]) -> _Plan | None:
+    """The plan of the Core ``executemany`` that gave ``result``, or ``None``."""
+    context = result.context
+    if (
+        result.returns_rows
+        or context.execute_style is not ExecuteStyle.EXECUTEMANY
+        or not _plain_compiled(context)
+    ):
+        return None
+    names = set(context.compiled.bind_names.values())
+    if not names.issubset(keys):
+        return None
+    return _build(context, tuple(names), None, {}, ())
+
+
+def _run_many(conn: Any, plan: _Plan, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Execute ``plan`` for ``rows`` on the driver's cursor (``False``: a row lacks a value)."""
+    try:
+        if plan.positional is not None:
+            sequence = plan.sequence
+            positional = plan.positional
+            parameters: list[Any] = [
+                sequence([proc(row[name]) if proc else row[name] for name, proc in positional])
+                for row in rows
+            ]
+        else:
+            named = plan.named
+            parameters = [
+                {name: proc(row[name]) if proc else row[name] for name, proc in named}
+                for row in rows
+            ]
+    except KeyError:
+        return False  # Core raises its own error for the missing value
+    except BaseException as exc:  # a value its type cannot bind: wrapped as Core wraps it
+        conn._handle_dbapi_exception(exc, plan.sql, rows, None, None)
+    cursor = None
+    try:
+        cursor = _cursor(conn, plan)
+        cursor.executemany(plan.sql, parameters)
+        cursor.close()
+    except BaseException as exc:
+        conn._handle_dbapi_exception(exc, plan.sql, parameters, cursor, None)
+    return True
+
+
+def execute_many(conn: Any, stmt: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[Any, Any | None]:
+    """Run a statement without result rows once per row of ``rows``, as one ``executemany``.
+
+    The first run of a statement (for one set of row keys) on a dialect goes
+    through ``Connection.execute``; later runs bind the values with the
+    processors that run used and call the driver's ``cursor.executemany``,
+    under the same conditions as :func:`execute_single`, inside a
+    transaction already begun, and only where Core itself would call
+    ``executemany`` (not for ``RETURNING`` or "insertmanyvalues" batches).
+
+    Args:
+        conn: A sync ``Connection`` with a transaction begun.
+        stmt: A statement built once and reused (its identity keys the plan).
+        rows: Two or more parameter mappings with the same keys (extra keys
+            that no parameter uses are ignored, as Core ignores them).
+
+    Returns:
+        The compiled statement, and the Core result when the statement went
+        through ``Connection.execute`` (``None`` when it went to the cursor).
+    """
+    dialect = conn.dialect
+    if (
+        len(rows) > 1
+        and conn._transaction is not None
+        and _quiet(conn)
+        and type(dialect).do_executemany is DefaultDialect.do_executemany
+    ):
+        by_key = _many_plans.get(dialect)
+        if by_key is None:
+            by_key = _many_plans[dialect] = {}
+        keys = tuple(sorted(rows[0]))
+        plan = by_key.get((stmt, keys), _UNSEEN)
+        if isinstance(plan, _Plan) and _run_many(conn, plan, rows):
+            return plan.compiled, None
+        result = conn.execute(stmt, rows)
+        if plan is _UNSEEN:
+            if len(by_key) >= _MAX_STATEMENTS:
+                by_key.clear()
+            by_key[stmt, keys] = _many_plan_from(result, keys)
+        return result.context.compiled, result
+    result = conn.execute(stmt, rows)
+    return result.context.compiled, result
 
 
 def execute_plain(conn: Any, sql: str) -> None:

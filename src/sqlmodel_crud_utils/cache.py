@@ -117,8 +117,15 @@ def _record(session: Any, key: str, models: Iterable[type[Any]]) -> None:
 
 
 def record_written(session: Any, *models: type[Any]) -> None:
-    """Note that ``models`` were written in the session's current transaction."""
-    _record(session, TOUCHED_KEY, models)
+    """Note that ``models`` were written in the session's current transaction.
+
+    For writes that bypass ``Session.execute`` (statements run on the
+    session's connection): the same note the cache's ``do_orm_execute``
+    listener takes, so reads in the same transaction skip the cache and the
+    commit invalidates it.  Nothing is noted while no cache was ever configured.
+    """
+    if _listeners_installed:
+        _record(session, TOUCHED_KEY, models)
 
 
 def written_models(session: Any, *models: type[Any]) -> set[type[Any]]:

@@ -22,14 +22,14 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sqlmodel_crud_utils import DBConfig, create_async_engine_from_config, hooks
+from sqlmodel_crud_utils import DBConfig, _direct, create_async_engine_from_config, hooks
 from sqlmodel_crud_utils import a_sync as crud
 from sqlmodel_crud_utils._async import inserts as object_inserts
 from sqlmodel_crud_utils.cache import InMemoryCache, configure_cache
 from sqlmodel_crud_utils.exceptions import BulkOperationError, TransactionError
 from sqlmodel_crud_utils.transactions import a_transaction
 from tests.mixin_models import MxNote, MxToken
-from tests.models import Hero, Item, Member, Note, Stamped, Team
+from tests.models import Hero, Item, Member, Note, Stamped, Team, Ticket
 from tests.support import async_create_tables, attach_search_path, backend, isolated_hooks
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
@@ -449,6 +449,46 @@ async def test_insert_of_generated_and_server_values_matches_the_unit_of_work(
 
     await same_both_ways(engine, twin, paths, scenario)
     assert paths.direct_inserts == 2
+
+
+@pytest.mark.parametrize("expire_on_commit", [True, False])
+async def test_warm_inserts_on_the_driver_cursor_match_the_unit_of_work(
+    engine: AsyncEngine, twin: AsyncEngine, paths: Paths, expire_on_commit: bool
+) -> None:
+    """A second insert of the same shape goes to the driver's cursor (``_direct``)."""
+
+    async def scenario(db: AsyncEngine) -> Any:
+        async with AsyncSession(db, expire_on_commit=expire_on_commit) as session:
+            outcomes = []
+            for start in (1, 10, 20):  # the first call of each shape warms it up
+                items = new_items(start, start + 3)
+                stamped = [Stamped(title=f"t{i}", price=i) for i in range(start, start + 3)]
+                for key, (item, stamp) in enumerate(zip(items, stamped, strict=True), start):
+                    item.id = key
+                    stamp.id = key
+                tickets = [Ticket(id=i, title=f"t{i}") for i in range(start, start + 3)]
+                outcomes.append(await crud.insert_data_rows(items, session))
+                outcomes.append(await crud.insert_data_rows(stamped, session))
+                outcomes.append(await crud.insert_data_rows(tickets, session))
+            state = [returned_state(session, outcome) for outcome in outcomes]
+            for _ok, rows in state:
+                for row in rows:  # server clocks differ between runs: compare what is loaded
+                    for name in ("created_at", "updated_at", "opened_at"):
+                        if row["values"].get(name) not in (None, UNLOADED):
+                            row["values"][name] = type(row["values"][name]).__name__
+            return state, session_state(session)
+
+    direct = await same_both_ways(engine, twin, paths, scenario, Item)
+    assert paths.direct_inserts == 9
+    if not expire_on_commit:  # the server-filled column was read back before returning
+        assert [row["values"]["opened_at"] for row in direct[0][-1][1]] == ["datetime"] * 3
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        found = (await conn.execute(select(table.c.id, table.c.opened_at))).all()
+    assert sorted(key for key, _opened in found) == [1, 2, 3, 10, 11, 12, 20, 21, 22]
+    assert all(opened is not None for _key, opened in found)
+    dialect = engine.sync_engine.dialect if hasattr(engine, "sync_engine") else engine.dialect
+    assert any(plan is not None for plan in _direct._many_plans.get(dialect, {}).values())
 
 
 @pytest.mark.parametrize("outcome", ["commit", "rollback"])

@@ -19,7 +19,7 @@ from sqlmodel_crud_utils.cache import (
 )
 from sqlmodel_crud_utils.transactions import a_transaction
 from tests import support
-from tests.models import Hero, Stamped, Team
+from tests.models import Hero, Item, Stamped, Team
 from tests.statements import count_statements
 
 
@@ -154,6 +154,46 @@ async def test_transaction_invalidates_at_commit_and_reads_see_own_writes(
     found, row = await crud.get_row(1, other_session, Hero, use_cache=True)
     assert row is not None
     assert row.age == 77
+
+
+async def test_single_statement_writes_in_a_block_are_never_hidden_by_the_cache(
+    session: AsyncSession, memory_cache: InMemoryCache
+) -> None:
+    """Plain models write with one statement on the session's connection, not a flush."""
+    ok, _ = await crud.insert_data_rows(
+        [Item(id=key, code=f"c{key}", label=f"l{key}") for key in (1, 2, 3)], session
+    )
+    assert ok is True
+    session.expunge_all()
+
+    async def labels() -> list[str]:
+        _, rows = await crud.get_rows(session, Item, use_cache=True, sort_field="id")
+        return [row.label for row in rows]
+
+    assert await labels() == ["l1", "l2", "l3"]
+    assert len(memory_cache) == 1
+    async with a_transaction(session):
+        session.expunge_all()
+        assert (await crud.update_row(1, {"label": "new"}, session, Item))[0] is True
+        session.expunge_all()
+        assert await labels() == ["new", "l2", "l3"]
+        assert await crud.delete_row(2, session, Item) is True
+        session.expunge_all()
+        assert await labels() == ["new", "l3"]
+        ok, _ = await crud.insert_data_rows(
+            [Item(id=4, code="c4", label="l4"), Item(id=5, code="c5", label="l5")], session
+        )
+        assert ok is True
+        session.expunge_all()
+        assert await labels() == ["new", "l3", "l4", "l5"]
+    session.expunge_all()
+    assert await labels() == ["new", "l3", "l4", "l5"]
+    with pytest.raises(Exception, match="boom"):
+        async with a_transaction(session):
+            await crud.delete_row(3, session, Item)
+            raise RuntimeError("boom")
+    session.expunge_all()
+    assert await labels() == ["new", "l3", "l4", "l5"]
 
 
 async def test_rollback_invalidates_and_block_failure_keeps_committed_data(

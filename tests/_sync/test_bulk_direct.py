@@ -22,14 +22,14 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session
 
-from sqlmodel_crud_utils import DBConfig, create_engine_from_config, hooks
+from sqlmodel_crud_utils import DBConfig, _direct, create_engine_from_config, hooks
 from sqlmodel_crud_utils import sync as crud
 from sqlmodel_crud_utils._sync import inserts as object_inserts
 from sqlmodel_crud_utils.cache import InMemoryCache, configure_cache
 from sqlmodel_crud_utils.exceptions import BulkOperationError, TransactionError
 from sqlmodel_crud_utils.transactions import transaction
 from tests.mixin_models import MxNote, MxToken
-from tests.models import Hero, Item, Member, Note, Stamped, Team
+from tests.models import Hero, Item, Member, Note, Stamped, Team, Ticket
 from tests.support import attach_search_path, backend, create_tables, isolated_hooks
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
@@ -441,6 +441,46 @@ def test_insert_of_generated_and_server_values_matches_the_unit_of_work(
 
     same_both_ways(engine, twin, paths, scenario)
     assert paths.direct_inserts == 2
+
+
+@pytest.mark.parametrize("expire_on_commit", [True, False])
+def test_warm_inserts_on_the_driver_cursor_match_the_unit_of_work(
+    engine: Engine, twin: Engine, paths: Paths, expire_on_commit: bool
+) -> None:
+    """A second insert of the same shape goes to the driver's cursor (``_direct``)."""
+
+    def scenario(db: Engine) -> Any:
+        with Session(db, expire_on_commit=expire_on_commit) as session:
+            outcomes = []
+            for start in (1, 10, 20):  # the first call of each shape warms it up
+                items = new_items(start, start + 3)
+                stamped = [Stamped(title=f"t{i}", price=i) for i in range(start, start + 3)]
+                for key, (item, stamp) in enumerate(zip(items, stamped, strict=True), start):
+                    item.id = key
+                    stamp.id = key
+                tickets = [Ticket(id=i, title=f"t{i}") for i in range(start, start + 3)]
+                outcomes.append(crud.insert_data_rows(items, session))
+                outcomes.append(crud.insert_data_rows(stamped, session))
+                outcomes.append(crud.insert_data_rows(tickets, session))
+            state = [returned_state(session, outcome) for outcome in outcomes]
+            for _ok, rows in state:
+                for row in rows:  # server clocks differ between runs: compare what is loaded
+                    for name in ("created_at", "updated_at", "opened_at"):
+                        if row["values"].get(name) not in (None, UNLOADED):
+                            row["values"][name] = type(row["values"][name]).__name__
+            return state, session_state(session)
+
+    direct = same_both_ways(engine, twin, paths, scenario, Item)
+    assert paths.direct_inserts == 9
+    if not expire_on_commit:  # the server-filled column was read back before returning
+        assert [row["values"]["opened_at"] for row in direct[0][-1][1]] == ["datetime"] * 3
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        found = (conn.execute(select(table.c.id, table.c.opened_at))).all()
+    assert sorted(key for key, _opened in found) == [1, 2, 3, 10, 11, 12, 20, 21, 22]
+    assert all(opened is not None for _key, opened in found)
+    dialect = engine.sync_engine.dialect if hasattr(engine, "sync_engine") else engine.dialect
+    assert any(plan is not None for plan in _direct._many_plans.get(dialect, {}).values())
 
 
 @pytest.mark.parametrize("outcome", ["commit", "rollback"])

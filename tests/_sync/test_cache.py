@@ -20,7 +20,7 @@ from sqlmodel_crud_utils.cache import (
 from sqlmodel_crud_utils.sync import QueryBuilder
 from sqlmodel_crud_utils.transactions import transaction
 from tests import support
-from tests.models import Hero, Stamped, Team
+from tests.models import Hero, Item, Stamped, Team
 from tests.statements import count_statements
 
 
@@ -155,6 +155,46 @@ def test_transaction_invalidates_at_commit_and_reads_see_own_writes(
     found, row = crud.get_row(1, other_session, Hero, use_cache=True)
     assert row is not None
     assert row.age == 77
+
+
+def test_single_statement_writes_in_a_block_are_never_hidden_by_the_cache(
+    session: Session, memory_cache: InMemoryCache
+) -> None:
+    """Plain models write with one statement on the session's connection, not a flush."""
+    ok, _ = crud.insert_data_rows(
+        [Item(id=key, code=f"c{key}", label=f"l{key}") for key in (1, 2, 3)], session
+    )
+    assert ok is True
+    session.expunge_all()
+
+    def labels() -> list[str]:
+        _, rows = crud.get_rows(session, Item, use_cache=True, sort_field="id")
+        return [row.label for row in rows]
+
+    assert labels() == ["l1", "l2", "l3"]
+    assert len(memory_cache) == 1
+    with transaction(session):
+        session.expunge_all()
+        assert (crud.update_row(1, {"label": "new"}, session, Item))[0] is True
+        session.expunge_all()
+        assert labels() == ["new", "l2", "l3"]
+        assert crud.delete_row(2, session, Item) is True
+        session.expunge_all()
+        assert labels() == ["new", "l3"]
+        ok, _ = crud.insert_data_rows(
+            [Item(id=4, code="c4", label="l4"), Item(id=5, code="c5", label="l5")], session
+        )
+        assert ok is True
+        session.expunge_all()
+        assert labels() == ["new", "l3", "l4", "l5"]
+    session.expunge_all()
+    assert labels() == ["new", "l3", "l4", "l5"]
+    with pytest.raises(Exception, match="boom"):
+        with transaction(session):
+            crud.delete_row(3, session, Item)
+            raise RuntimeError("boom")
+    session.expunge_all()
+    assert labels() == ["new", "l3", "l4", "l5"]
 
 
 def test_rollback_invalidates_and_block_failure_keeps_committed_data(

@@ -11,12 +11,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, bindparam, event, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, bindparam, event, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from sqlmodel_crud_utils import DBConfig, _direct, create_engine_from_config
 from sqlmodel_crud_utils import sync as crud
+from sqlmodel_crud_utils._acompat import execute_many
 from sqlmodel_crud_utils.exceptions import DuplicateKeyError
 from sqlmodel_crud_utils.facade.sync._twin import fetch_records
 from tests.models import Item
@@ -257,3 +258,75 @@ def test_values_computed_per_call_keep_statements_on_core(session: Session, engi
     for _ in range(3):
         assert len(records(engine, stmt, {"floor": 0})) == 3
     assert _direct._plans[getattr(engine, "sync_engine", engine).dialect][stmt] is None
+
+
+def many_rows(start: int, stop: int) -> list[dict[str, Any]]:
+    return [
+        {"id": key, "code": f"m{key}", "label": "x", "price": key / 2, "attrs": {"n": key}}
+        | {"seen_at": WHEN}
+        for key in range(start, stop)
+    ]
+
+
+def many(engine: Engine, stmt: Any, rows: list[dict[str, Any]]) -> Any:
+    """Run ``stmt`` for ``rows`` in a transaction of its own; the Core result or ``None``."""
+    with engine.begin() as conn:
+        _compiled, result = execute_many(conn, stmt, rows)
+    return result
+
+
+def first_error(engine: Engine, stmt: Any, rows: list[dict[str, Any]]) -> Exception:
+    with pytest.raises(Exception) as caught:
+        many(engine, stmt, rows)
+    return caught.value
+
+
+def test_warm_executemany_writes_and_fails_as_core_does(engine: Engine) -> None:
+    table = Item.__table__  # type: ignore[attr-defined]
+    stmt = insert(table)
+    assert many(engine, stmt, many_rows(1, 4)) is not None  # Core: the first run
+    assert many(engine, stmt, many_rows(4, 7)) is None  # the driver's cursor
+    for key in range(1, 7):
+        row = stored(engine, key)
+        assert row is not None
+        assert (row["code"], row["attrs"], row["price"]) == (f"m{key}", {"n": key}, key / 2)
+        assert row["seen_at"].astimezone(timezone.utc) == WHEN
+    # Errors: the same types as a cold statement gives through Core, nothing kept.
+    duplicate = many_rows(7, 9) + many_rows(1, 2)
+    cold = first_error(engine, insert(table), duplicate)
+    warm = first_error(engine, stmt, duplicate)
+    assert isinstance(warm, IntegrityError)
+    assert type(warm) is type(cold)
+    bad = many_rows(10, 12)
+    bad[1]["seen_at"] = "not a time"
+    cold = first_error(engine, insert(table), bad)
+    warm = first_error(engine, stmt, bad)
+    assert type(warm) is type(cold)
+    short = many_rows(12, 14)
+    del short[1]["label"]
+    cold = first_error(engine, insert(table), short)
+    warm = first_error(engine, stmt, short)
+    assert type(warm) is type(cold)
+    for key in (7, 8, 10, 11, 12, 13):
+        assert stored(engine, key) is None
+
+
+def test_statement_listeners_added_later_see_executemany(engine: Engine) -> None:
+    stmt = insert(Item.__table__)  # type: ignore[attr-defined]
+    assert many(engine, stmt, many_rows(1, 3)) is not None
+    seen: list[tuple[str, bool]] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, _ctx: Any, batch: bool
+    ) -> None:
+        seen.append((statement.split()[0].upper(), batch))
+
+    sync_engine = getattr(engine, "sync_engine", engine)
+    event.listen(sync_engine, "before_cursor_execute", record)
+    try:
+        assert many(engine, stmt, many_rows(3, 5)) is not None
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", record)
+    assert ("INSERT", True) in seen
+    assert many(engine, stmt, many_rows(5, 7)) is None
+    assert (stored(engine, 6) or {})["code"] == "m6"

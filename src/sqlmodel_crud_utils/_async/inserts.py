@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 
-from sqlmodel_crud_utils._acompat import async_copy_rows
+from sqlmodel_crud_utils._acompat import async_copy_rows, async_execute_many
 from sqlmodel_crud_utils._async import bulk_history
 from sqlmodel_crud_utils._async.bulk import bulk_failure
 from sqlmodel_crud_utils._async.hooks import fire_hooks
@@ -24,6 +24,7 @@ from sqlmodel_crud_utils._core.gcpause import gc_paused
 from sqlmodel_crud_utils._core.hydrate import (
     ObjectInsert,
     apply_inserted,
+    apply_written,
     plan_object_insert,
     register_inserted,
 )
@@ -33,6 +34,7 @@ from sqlmodel_crud_utils._core.inserts import (
     chunks_of,
     copy_statement,
 )
+from sqlmodel_crud_utils.cache import record_written
 from sqlmodel_crud_utils.exceptions import InvalidArgumentError, ValidationError
 from sqlmodel_crud_utils.log import current_logger
 from sqlmodel_crud_utils.utils import check_chunk_size
@@ -109,7 +111,7 @@ async def bulk_insert_mappings(
                     records = plan.copy_records(params, conn.dialect)
                     copied = await async_copy_rows(conn, sql, plan.table, columns, records)
                 if not copied:
-                    await conn.execute(plan.statement(), params)
+                    await async_execute_many(conn, plan.statement(), params)
                 if tracked:
                     await bulk_history.record(session_inst, model, "insert", chunk)
                 await fire_hooks("after_bulk_insert", model, session_inst, rows=chunk)
@@ -151,9 +153,18 @@ async def insert_objects_directly(
             return None
         bind = {"mapper": shape.mapper}
         for group in plan.groups:
-            params = group.params[0] if group.single else group.params
-            result = await session.exec(group.statement, params=params, bind_arguments=bind)
-            apply_inserted(plan, group, result)
+            if group.single or group.returning:
+                params = group.params[0] if group.single else group.params
+                result = await session.exec(group.statement, params=params, bind_arguments=bind)
+                apply_inserted(plan, group, result)
+                continue
+            conn = await session.connection(bind_arguments=bind)
+            record_written(session, model)  # as Session.execute's cache listener would
+            compiled, result = await async_execute_many(conn, group.statement, group.params)
+            if result is None:
+                apply_written(plan, group, compiled)
+            else:
+                apply_inserted(plan, group, result)
         register_inserted(session, plan)
     return plan
 

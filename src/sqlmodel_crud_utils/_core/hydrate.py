@@ -450,6 +450,20 @@ def apply_inserted(plan: ObjectInsert, group: InsertGroup, result: Any) -> None:
         _post_fetch(obj, params, returned, returning, prefetch, postfetch)
 
 
+def apply_written(plan: ObjectInsert, group: InsertGroup, compiled: Any) -> None:
+    """:func:`apply_inserted` for a group written by a plain ``executemany`` on the cursor.
+
+    Such a statement returns nothing and computes no values in Python, so
+    only the columns the server fills (expired, read on next access) remain.
+    """
+    to_attribute = plan.shape.mapper._columntoproperty
+    postfetch = [to_attribute[c].key for c in compiled.postfetch if c in to_attribute]
+    if postfetch:
+        plan.complete = False
+        for obj in group.objects:
+            obj._sa_instance_state._expire_attributes(obj.__dict__, postfetch)
+
+
 def _fill_keys(mapper: Any, obj: Any, attributes: list[str], key_row: Any) -> None:
     """Set generated key values on key attributes that are ``None`` (as the flush does)."""
     if key_row is None:
@@ -563,6 +577,7 @@ __all__ = [
     "InsertGroup",
     "ObjectInsert",
     "apply_inserted",
+    "apply_written",
     "load_rows",
     "payload_order",
     "plan_object_insert",

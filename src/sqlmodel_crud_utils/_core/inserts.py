@@ -8,6 +8,7 @@ before it is written, maps attribute names to column keys, and prepares the
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -17,6 +18,9 @@ from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
 
 from sqlmodel_crud_utils.exceptions import InvalidArgumentError
+
+#: table -> its plain ``INSERT``, reused so its execution plan is too.
+_INSERTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 #: Rows per chunk when the caller does not choose: memory stays bounded by it.
 DEFAULT_CHUNK_ROWS = 5_000
@@ -96,8 +100,11 @@ class InsertPlan:
         return out
 
     def statement(self) -> Any:
-        """``INSERT INTO <table>``, executed with one parameter set per row."""
-        return insert(self.table)
+        """``INSERT INTO <table>``, executed with one parameter set per row (built once)."""
+        statement = _INSERTS.get(self.table)
+        if statement is None:
+            statement = _INSERTS[self.table] = insert(self.table)
+        return statement
 
     def copy_columns(self) -> list[str] | None:
         """The column names a ``COPY`` writes, or ``None`` when ``COPY`` cannot stand in.

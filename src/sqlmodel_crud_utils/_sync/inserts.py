@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 
-from sqlmodel_crud_utils._acompat import copy_rows
+from sqlmodel_crud_utils._acompat import copy_rows, execute_many
 from sqlmodel_crud_utils._core.bulkpath import can_insert_directly
 from sqlmodel_crud_utils._core.gcpause import gc_paused
 from sqlmodel_crud_utils._core.hydrate import (
     ObjectInsert,
     apply_inserted,
+    apply_written,
     plan_object_insert,
     register_inserted,
 )
@@ -34,6 +35,7 @@ from sqlmodel_crud_utils._sync import bulk_history
 from sqlmodel_crud_utils._sync.bulk import bulk_failure
 from sqlmodel_crud_utils._sync.hooks import fire_hooks
 from sqlmodel_crud_utils._sync.units import undo_write, write_unit
+from sqlmodel_crud_utils.cache import record_written
 from sqlmodel_crud_utils.exceptions import InvalidArgumentError, ValidationError
 from sqlmodel_crud_utils.log import current_logger
 from sqlmodel_crud_utils.utils import check_chunk_size
@@ -110,7 +112,7 @@ def bulk_insert_mappings(
                     records = plan.copy_records(params, conn.dialect)
                     copied = copy_rows(conn, sql, plan.table, columns, records)
                 if not copied:
-                    conn.execute(plan.statement(), params)
+                    execute_many(conn, plan.statement(), params)
                 if tracked:
                     bulk_history.record(session_inst, model, "insert", chunk)
                 fire_hooks("after_bulk_insert", model, session_inst, rows=chunk)
@@ -150,9 +152,18 @@ def insert_objects_directly(session: Session, model: Any, rows: list[Any]) -> Ob
             return None
         bind = {"mapper": shape.mapper}
         for group in plan.groups:
-            params = group.params[0] if group.single else group.params
-            result = session.exec(group.statement, params=params, bind_arguments=bind)
-            apply_inserted(plan, group, result)
+            if group.single or group.returning:
+                params = group.params[0] if group.single else group.params
+                result = session.exec(group.statement, params=params, bind_arguments=bind)
+                apply_inserted(plan, group, result)
+                continue
+            conn = session.connection(bind_arguments=bind)
+            record_written(session, model)  # as Session.execute's cache listener would
+            compiled, result = execute_many(conn, group.statement, group.params)
+            if result is None:
+                apply_written(plan, group, compiled)
+            else:
+                apply_inserted(plan, group, result)
         register_inserted(session, plan)
     return plan
 

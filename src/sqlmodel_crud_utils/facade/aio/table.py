@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateIndex
 
+from sqlmodel_crud_utils._acompat import async_execute_many
 from sqlmodel_crud_utils._async.hooks import fire_hooks
 from sqlmodel_crud_utils.audit import audit_values
 from sqlmodel_crud_utils.exceptions import (
@@ -381,7 +382,7 @@ class AsyncTable(AsyncTableTransform):
                         statement = upsert_statement(dialect, table, conflict, update)
                     else:
                         statement = plan.insert_plain
-                    await conn.execute(statement, payload)
+                    await async_execute_many(conn, statement, payload)
                 await fire_hooks(after, self._name, conn, rows=rows)
                 done += len(batch)
                 if on_progress is not None:

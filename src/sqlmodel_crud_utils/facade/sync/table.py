@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.schema import CreateIndex
 
+from sqlmodel_crud_utils._acompat import execute_many
 from sqlmodel_crud_utils._sync.hooks import fire_hooks
 from sqlmodel_crud_utils.audit import audit_values
 from sqlmodel_crud_utils.exceptions import (
@@ -380,7 +381,7 @@ class Table(TableTransform):
                         statement = upsert_statement(dialect, table, conflict, update)
                     else:
                         statement = plan.insert_plain
-                    conn.execute(statement, payload)
+                    execute_many(conn, statement, payload)
                 fire_hooks(after, self._name, conn, rows=rows)
                 done += len(batch)
                 if on_progress is not None:
