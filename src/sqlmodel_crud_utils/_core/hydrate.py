@@ -514,7 +514,8 @@ def register_inserted(session: Any, plan: ObjectInsert) -> None:
     mapper = plan.shape.mapper
     identity_map = plain.identity_map
     held = identity_map._dict
-    add_new = identity_map._add_unpresent
+    map_ref = identity_map._wr
+    modified = identity_map._modified
     identity_class = mapper._identity_class
     key_attributes = [prop.key for prop in mapper._identity_key_props]
     read_key = itemgetter(*key_attributes)
@@ -546,11 +547,23 @@ def register_inserted(session: Any, plan: ObjectInsert) -> None:
             state.key = identity
             if identity in held:
                 _replace(mapper, identity_map, state, identity)
-            else:
-                add_new(state, identity)
-            new_in_transaction[state] = True
+            else:  # the identity map's own ``_add_unpresent``, inlined
+                held[identity] = state
+                state._instance_dict = map_ref
             states.append(state)
-    InstanceState._commit_all_states(((s, s.dict) for s in states), identity_map)
+            # ``InstanceState._commit_all_states``, inlined: the values are now the committed ones.
+            state.committed_state.clear()
+            state_dict = state.__dict__
+            if "_pending_mutations" in state_dict:
+                del state_dict["_pending_mutations"]
+            expired = state.expired_attributes
+            if expired:
+                expired.difference_update(values)
+            if state.modified:
+                modified.discard(state)
+            state.modified = state.expired = False
+            state._strong_obj = None
+    new_in_transaction.update(dict.fromkeys(states, True))
 
 
 def _replace(mapper: Any, identity_map: Any, state: Any, identity: Any) -> None:
