@@ -52,6 +52,6 @@ async def fire_hooks(
     )
     for hook in hooks:
         result = hook(context)
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             await _settle(result, hook)
     return context

@@ -53,6 +53,6 @@ def fire_hooks(
     )
     for hook in hooks:
         result = hook(context)
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             _settle(result, hook)
     return context
