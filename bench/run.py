@@ -191,7 +191,7 @@ async def open_target(name: str, args: argparse.Namespace, workdir: str) -> Any:
         probe=_noop,
         round=0,
         hook_calls=[0],
-        hook_block=50 if args.sizes["writes"] >= 400 else max(1, args.sizes["writes"] // 6),
+        hook_block=25 if args.sizes["writes"] >= 400 else max(1, args.sizes["writes"] // 6),
         raw=None,
         db=None,
         engines=[],
