@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel_crud_utils._direct import execute_many, execute_single
+from sqlmodel_crud_utils._direct import execute_many, execute_records, execute_single
 from sqlmodel_crud_utils.cache import record_written
 
 
@@ -116,11 +116,19 @@ async def async_execute_many(conn: Any, stmt: Any, rows: Any) -> tuple[Any, Any]
     return outcome
 
 
+async def async_execute_records(conn: Any, stmt: Any, params: Any) -> list[dict[str, Any]]:
+    """Run :func:`execute_records` on an async connection (one greenlet switch)."""
+    records: list[dict[str, Any]] = await conn.run_sync(execute_records, stmt, params)
+    return records
+
+
 __all__ = [
     "async_copy_rows",
     "async_execute_many",
+    "async_execute_records",
     "async_open_stream",
     "copy_rows",
     "execute_many",
+    "execute_records",
     "open_stream",
 ]

@@ -59,9 +59,7 @@ class _Plan(NamedTuple):
     """What a Core run of one statement used, to repeat it on the driver's cursor."""
 
     sql: str
-    positional: tuple[tuple[str, Any], ...] | None  # (name, bind processor) in SQL order
-    named: tuple[tuple[str, Any], ...]  # the same for named parameter styles
-    sequence: Callable[[Any], Any]  # the dialect's positional parameter container
+    bind: Callable[[Mapping[str, Any]], Any]  # parameters by name -> what the driver takes
     results: tuple[Any, ...] | None  # result processors per column (() for none), None: no rows
     asof: bool  # asyncpg: copy the schema-cache stamp to the cursor
     constants: dict[str, Any]  # values fixed in the statement (a LIMIT), by name
@@ -179,22 +177,44 @@ def _build(
 ) -> _Plan:
     """The plan of a Core run's compiled statement, binding ``names``."""
     compiled = context.compiled
-    processors = compiled._bind_processors
     dialect = context.dialect
-    order = compiled.positiontup if compiled.positional else None
     return _Plan(
         sql=compiled.string,
-        positional=(
-            tuple((name, processors.get(name)) for name in order) if order is not None else None
-        ),
-        named=tuple((name, processors.get(name)) for name in names),
-        sequence=dialect.execute_sequence_format,
+        bind=_binder(compiled, names, dialect.execute_sequence_format, constants),
         results=results,
         asof=hasattr(dialect, "_invalidate_schema_cache_asof"),
         constants=constants,
         keys=keys,
         compiled=compiled,
     )
+
+
+def _binder(
+    compiled: Any, names: Sequence[str], sequence: Callable[[Any], Any], constants: dict[str, Any]
+) -> Callable[[Mapping[str, Any]], Any]:
+    """What turns parameters by name into the driver's parameters, as Core binds them.
+
+    Each value goes through its bind processor; positional styles take them in
+    the SQL's order, in the dialect's container.  A missing name raises ``KeyError``.
+    """
+    processors = compiled._bind_processors
+    order = compiled.positiontup if compiled.positional else names
+    pairs = tuple((name, processors.get(name)) for name in order)
+    if compiled.positional:
+
+        def bind(params: Mapping[str, Any]) -> Any:
+            if constants:
+                params = {**constants, **params}
+            return sequence([proc(params[name]) if proc else params[name] for name, proc in pairs])
+
+    else:
+
+        def bind(params: Mapping[str, Any]) -> Any:
+            if constants:
+                params = {**constants, **params}
+            return {name: proc(params[name]) if proc else params[name] for name, proc in pairs}
+
+    return bind
 
 
 def _cursor(conn: Any, plan: _Plan) -> Any:
@@ -205,19 +225,9 @@ def _cursor(conn: Any, plan: _Plan) -> Any:
     return cursor
 
 
-def _parameters(plan: _Plan, params: Mapping[str, Any]) -> Any:
-    if plan.constants:
-        params = {**plan.constants, **params}
-    if plan.positional is not None:
-        return plan.sequence(
-            [proc(params[name]) if proc else params[name] for name, proc in plan.positional]
-        )
-    return {name: proc(params[name]) if proc else params[name] for name, proc in plan.named}
-
-
 def _run(conn: Any, plan: _Plan, params: Mapping[str, Any]) -> tuple[list[Any], int]:
     """Execute ``plan`` on the driver's cursor: the processed rows and the row count."""
-    parameters = _parameters(plan, params)
+    parameters = plan.bind(params)
     cursor = None
     try:
         cursor = _cursor(conn, plan)
@@ -243,26 +253,29 @@ def _run(conn: Any, plan: _Plan, params: Mapping[str, Any]) -> tuple[list[Any], 
     return rows, count
 
 
+def _known(registry: weakref.WeakKeyDictionary[Any, dict[Any, _Plan | None]], dialect: Any) -> Any:
+    """The plans of ``dialect`` in ``registry`` (emptied when full: statements are built once)."""
+    by_key = registry.get(dialect)
+    if by_key is None:
+        by_key = registry[dialect] = {}
+    elif len(by_key) >= _MAX_STATEMENTS:
+        by_key.clear()
+    return by_key
+
+
 def _execute(
     conn: Any, stmt: Any, params: Mapping[str, Any]
 ) -> tuple[list[Any], int, tuple[str, ...]]:
     """Run ``stmt``: its rows (tuples or ``Row``), its row count and its column names."""
-    if _quiet(conn):
-        by_statement = _plans.get(conn.dialect)
-        if by_statement is None:
-            by_statement = _plans[conn.dialect] = {}
-        plan = by_statement.get(stmt, _UNSEEN)
-        if isinstance(plan, _Plan):
-            rows, count = _run(conn, plan, params)
-            return rows, count, plan.keys
-    else:
-        by_statement, plan = None, None
+    by_statement = _known(_plans, conn.dialect) if _quiet(conn) else None
+    plan = _UNSEEN if by_statement is None else by_statement.get(stmt, _UNSEEN)
+    if isinstance(plan, _Plan):
+        rows, count = _run(conn, plan, params)
+        return rows, count, plan.keys
     result = conn.execute(stmt, params)
     returns_rows = result.returns_rows
     rows = list(result.all()) if returns_rows else []
     if plan is _UNSEEN and by_statement is not None:
-        if len(by_statement) >= _MAX_STATEMENTS:
-            by_statement.clear()
         by_statement[stmt] = _plan_from(result, params)
     return rows, result.rowcount, tuple(result.keys()) if returns_rows else ()
 
@@ -317,20 +330,9 @@ def _many_plan_from(result: Any, keys: Sequence[str]) -> _Plan | None:
 
 def _run_many(conn: Any, plan: _Plan, rows: Sequence[Mapping[str, Any]]) -> bool:
     """Execute ``plan`` for ``rows`` on the driver's cursor (``False``: a row lacks a value)."""
+    bind = plan.bind
     try:
-        if plan.positional is not None:
-            sequence = plan.sequence
-            positional = plan.positional
-            parameters: list[Any] = [
-                sequence([proc(row[name]) if proc else row[name] for name, proc in positional])
-                for row in rows
-            ]
-        else:
-            named = plan.named
-            parameters = [
-                {name: proc(row[name]) if proc else row[name] for name, proc in named}
-                for row in rows
-            ]
+        parameters = [bind(row) for row in rows]
     except KeyError:
         return False  # Core raises its own error for the missing value
     except BaseException as exc:  # a value its type cannot bind: wrapped as Core wraps it
@@ -372,17 +374,13 @@ def execute_many(conn: Any, stmt: Any, rows: Sequence[Mapping[str, Any]]) -> tup
         and _quiet(conn)
         and type(dialect).do_executemany is DefaultDialect.do_executemany
     ):
-        by_key = _many_plans.get(dialect)
-        if by_key is None:
-            by_key = _many_plans[dialect] = {}
+        by_key = _known(_many_plans, dialect)
         keys = tuple(sorted(rows[0]))
         plan = by_key.get((stmt, keys), _UNSEEN)
         if isinstance(plan, _Plan) and _run_many(conn, plan, rows):
             return plan.compiled, None
         result = conn.execute(stmt, rows)
         if plan is _UNSEEN:
-            if len(by_key) >= _MAX_STATEMENTS:
-                by_key.clear()
             by_key[stmt, keys] = _many_plan_from(result, keys)
         return result.context.compiled, result
     result = conn.execute(stmt, rows)

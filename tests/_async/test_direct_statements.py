@@ -17,9 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sqlmodel_crud_utils import DBConfig, _direct, create_async_engine_from_config
 from sqlmodel_crud_utils import a_sync as crud
-from sqlmodel_crud_utils._acompat import async_execute_many
+from sqlmodel_crud_utils._acompat import async_execute_many, async_execute_records
 from sqlmodel_crud_utils.exceptions import DuplicateKeyError
-from sqlmodel_crud_utils.facade.aio._twin import fetch_records
 from tests.models import Item
 from tests.support import attach_search_path
 
@@ -223,7 +222,7 @@ async def test_lost_connection_is_discarded_and_the_next_call_reconnects(
 
 async def records(engine: AsyncEngine, stmt: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
-        return await fetch_records(conn, stmt, params)
+        return await async_execute_records(conn, stmt, params)
 
 
 async def test_statements_sharing_a_compiled_form_keep_their_own_fixed_values(

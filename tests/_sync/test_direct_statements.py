@@ -17,9 +17,8 @@ from sqlmodel import Session
 
 from sqlmodel_crud_utils import DBConfig, _direct, create_engine_from_config
 from sqlmodel_crud_utils import sync as crud
-from sqlmodel_crud_utils._acompat import execute_many
+from sqlmodel_crud_utils._acompat import execute_many, execute_records
 from sqlmodel_crud_utils.exceptions import DuplicateKeyError
-from sqlmodel_crud_utils.facade.sync._twin import fetch_records
 from tests.models import Item
 from tests.support import attach_search_path
 
@@ -219,7 +218,7 @@ def test_lost_connection_is_discarded_and_the_next_call_reconnects(
 
 def records(engine: Engine, stmt: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        return fetch_records(conn, stmt, params)
+        return execute_records(conn, stmt, params)
 
 
 def test_statements_sharing_a_compiled_form_keep_their_own_fixed_values(

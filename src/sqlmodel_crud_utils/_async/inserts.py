@@ -152,6 +152,7 @@ async def insert_objects_directly(
         if plan is None:
             return None
         bind = {"mapper": shape.mapper}
+        record_written(session, model)  # groups below skip Session.execute and its cache note
         for group in plan.groups:
             if group.single or group.returning:
                 params = group.params[0] if group.single else group.params
@@ -159,7 +160,6 @@ async def insert_objects_directly(
                 apply_inserted(plan, group, result)
                 continue
             conn = await session.connection(bind_arguments=bind)
-            record_written(session, model)  # as Session.execute's cache listener would
             compiled, result = await async_execute_many(conn, group.statement, group.params)
             if result is None:
                 apply_written(plan, group, compiled)

@@ -35,6 +35,7 @@ from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.sql import ClauseElement
 
 from sqlmodel_crud_utils._core.bulkpath import ModelShape
+from sqlmodel_crud_utils._core.inserts import plain_insert
 from sqlmodel_crud_utils._core.state import plain_session
 from sqlmodel_crud_utils._core.statements import order_like_payload
 
@@ -391,7 +392,7 @@ def _statement(shape: ModelShape, server_defaults: bool, keys: bool) -> Any:
     cache_key = (shape.table, server_defaults, keys)
     stmt = _statements.get(cache_key)
     if stmt is None:
-        stmt = shape.table.insert()
+        stmt = plain_insert(shape.table)
         if server_defaults:
             stmt = stmt.return_defaults(
                 *shape.mapper._server_default_cols[shape.table], sort_by_parameter_order=True
@@ -461,7 +462,7 @@ def apply_written(plan: ObjectInsert, group: InsertGroup, compiled: Any) -> None
     if postfetch:
         plan.complete = False
         for obj in group.objects:
-            obj._sa_instance_state._expire_attributes(obj.__dict__, postfetch)
+            _post_fetch(obj, {}, None, [], [], postfetch)
 
 
 def _fill_keys(mapper: Any, obj: Any, attributes: list[str], key_row: Any) -> None:

@@ -26,6 +26,14 @@ _INSERTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 DEFAULT_CHUNK_ROWS = 5_000
 
 
+def plain_insert(table: Any) -> Any:
+    """``INSERT INTO <table>``, built once per table so its execution plan is reused too."""
+    statement = _INSERTS.get(table)
+    if statement is None:
+        statement = _INSERTS[table] = insert(table)
+    return statement
+
+
 def chunks_of(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """Consecutive lists of at most ``size`` items, reading ``rows`` lazily."""
     iterator = iter(rows)
@@ -101,10 +109,7 @@ class InsertPlan:
 
     def statement(self) -> Any:
         """``INSERT INTO <table>``, executed with one parameter set per row (built once)."""
-        statement = _INSERTS.get(self.table)
-        if statement is None:
-            statement = _INSERTS[self.table] = insert(self.table)
-        return statement
+        return plain_insert(self.table)
 
     def copy_columns(self) -> list[str] | None:
         """The column names a ``COPY`` writes, or ``None`` when ``COPY`` cannot stand in.

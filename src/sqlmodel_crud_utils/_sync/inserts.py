@@ -151,6 +151,7 @@ def insert_objects_directly(session: Session, model: Any, rows: list[Any]) -> Ob
         if plan is None:
             return None
         bind = {"mapper": shape.mapper}
+        record_written(session, model)  # groups below skip Session.execute and its cache note
         for group in plan.groups:
             if group.single or group.returning:
                 params = group.params[0] if group.single else group.params
@@ -158,7 +159,6 @@ def insert_objects_directly(session: Session, model: Any, rows: list[Any]) -> Ob
                 apply_inserted(plan, group, result)
                 continue
             conn = session.connection(bind_arguments=bind)
-            record_written(session, model)  # as Session.execute's cache listener would
             compiled, result = execute_many(conn, group.statement, group.params)
             if result is None:
                 apply_written(plan, group, compiled)

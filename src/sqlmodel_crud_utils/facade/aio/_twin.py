@@ -8,13 +8,12 @@ table membership/iteration and the ``db.t`` listing rules.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Executable, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sqlmodel_crud_utils._direct import execute_records
 from sqlmodel_crud_utils.exceptions import InvalidOperationError
 
 if TYPE_CHECKING:
@@ -26,7 +25,6 @@ __all__ = [
     "accessor_dir",
     "accessor_names",
     "current_owner",
-    "fetch_records",
     "new_lock",
     "on_miss",
     "run_sync",
@@ -49,17 +47,6 @@ def new_lock() -> Lock:
 def current_owner() -> object:
     """The task that owns a transaction opened now."""
     return asyncio.current_task()
-
-
-async def fetch_records(
-    conn: AsyncConnection, statement: Executable, params: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """Run a statement built once and reused (a lookup by key): its rows as dicts.
-
-    After its first run on a dialect the statement goes straight to the
-    driver's cursor where nothing could tell the difference (see ``_direct``).
-    """
-    return await conn.run_sync(execute_records, statement, params)
 
 
 async def run_sync(conn: AsyncConnection, fn: Callable[[Connection], T]) -> T:

@@ -8,12 +8,10 @@ membership/iteration and the live ``db.t`` listing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Executable, RowMapping
-
-from sqlmodel_crud_utils._direct import execute_records
 
 if TYPE_CHECKING:
     from .core import DatabaseCore
@@ -24,7 +22,6 @@ __all__ = [
     "accessor_dir",
     "accessor_names",
     "current_owner",
-    "fetch_records",
     "new_lock",
     "on_miss",
     "run_sync",
@@ -45,17 +42,6 @@ def new_lock() -> Lock:
 def current_owner() -> object:
     """The thread that owns a transaction opened now."""
     return threading.get_ident()
-
-
-def fetch_records(
-    conn: Connection, statement: Executable, params: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """Run a statement built once and reused (a lookup by key): its rows as dicts.
-
-    After its first run on a dialect the statement goes straight to the
-    driver's cursor where nothing could tell the difference (see ``_direct``).
-    """
-    return execute_records(conn, statement, params)
 
 
 def run_sync(conn: Connection, fn: Callable[[Connection], T]) -> T:

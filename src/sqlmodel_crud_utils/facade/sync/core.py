@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from sqlmodel_crud_utils._acompat import execute_records
 from sqlmodel_crud_utils._core.errors import translate_error
 from sqlmodel_crud_utils.config import DBConfig
 from sqlmodel_crud_utils.engine import create_engine_from_config, install_sqlite_hooks
@@ -34,7 +35,7 @@ from .._schema import index_specs
 from .._sql import bound_text, check_identifier, display_url, is_ddl, split_script
 from ..common import FTSIndex, Index
 from ..errors import NotFoundError
-from ._twin import Lock, current_owner, fetch_records, new_lock, on_miss, run_sync
+from ._twin import Lock, current_owner, new_lock, on_miss, run_sync
 from .accessors import TableAccessor, ViewAccessor
 from .table import Table, View
 
@@ -53,7 +54,7 @@ def _records(
 ) -> list[dict[str, Any]]:
     """The rows of a read on ``conn`` as dicts."""
     if reused:
-        return fetch_records(conn, statement, params or {})
+        return execute_records(conn, statement, params or {})
     result = conn.execute(statement, params)
     return [dict(row) for row in result.mappings()]
 
